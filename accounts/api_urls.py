@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("register/", api.RegisterView.as_view(), name="api-register"),
+    path("token/", api.TokenView.as_view(), name="api-token"),
+]

@@ -1,0 +1,128 @@
+"""Organisations, users and roles.
+
+An organisation is a unit of the city (市供电局, 市工信局, ...) or a sub-unit of one (综合受理窗口 of
+市行政审批局). Every staff user belongs to exactly one organisation; customers belong to none. Roles
+are rows, so the permission layer (``accounts.rules``) asks ``user.has_role(...)``.
+"""
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    GRID = "grid", _("电网企业")
+    SUPERVISOR = "supervisor", _("监管部门")
+    DEPARTMENT = "department", _("审批部门")
+    WINDOW = "window", _("综合受理窗口")
+    SUBUNIT = "subunit", _("下属单位")
+
+
+class Organisation(models.Model):
+    """A unit of the city administration or the grid company (单位)."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=150, blank=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=OrganisationKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self):
+        return self.name
+
+    def family_ids(self) -> list[int]:
+        """This organisation's id and those of its sub-units (one level, as the city has)."""
+        return [self.pk, *Organisation.objects.filter(parent_id=self.pk).values_list("pk", flat=True)]
+
+
+class RoleCode(models.TextChoices):
+    CUSTOMER = "customer", _("用电客户")
+    PSB_STAFF = "psb_staff", _("供电局工作人员")
+    ACCOUNT_MANAGER = "account_manager", _("客户经理")
+    REVIEWER = "reviewer", _("部门审批人员")
+    WINDOW = "window", _("综合受理窗口人员")
+    SUPERVISOR = "supervisor", _("监管人员")
+    LEADER = "leader", _("督办领导")
+    ADMIN = "admin", _("系统管理员")
+
+
+STAFF_ROLES = frozenset(
+    {RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER, RoleCode.REVIEWER, RoleCode.WINDOW,
+     RoleCode.SUPERVISOR, RoleCode.LEADER, RoleCode.ADMIN}
+)
+
+
+class Role(models.Model):
+    code = models.CharField(_("代码"), max_length=30, primary_key=True, choices=RoleCode.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+
+    def __str__(self):
+        return str(RoleCode(self.code).label)
+
+
+class User(AbstractUser):
+    """A person who signs in: a customer, or staff of exactly one organisation."""
+
+    real_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="users")
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        """The user's role codes, read once per request (prefetched roles are reused)."""
+        if not self.pk or not self.is_active:
+            return frozenset()
+        codes = {r.code for r in self.roles.all()}
+        if self.is_superuser:
+            codes.add(RoleCode.ADMIN)
+        return frozenset(codes)
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_codes.intersection(codes))
+
+    @property
+    def is_customer(self) -> bool:
+        return self.has_role(RoleCode.CUSTOMER)
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Staff of an organisation (any non-customer role)."""
+        return self.organisation_id is not None and bool(self.role_codes & STAFF_ROLES)
+
+    @cached_property
+    def organisation_family_ids(self) -> list[int]:
+        return self.organisation.family_ids() if self.organisation_id else []

@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from hhht_power.celery import app as celery_app
+
+from .forms import LoginForm, RegisterForm
+from .navigation import nav_for
+
+
+class PortalLoginView(LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def lockout_response(request, response=None, credentials=None, *args, **kwargs):
+    """What a locked-out sign-in gets: JSON for the API, the lock-out page for browsers (429 both)."""
+    if request.path.startswith("/api/"):
+        body = {"detail": _("登录失败次数过多，账户已锁定15分钟。"), "code": "locked_out"}
+        return JsonResponse(body, status=429)
+    return render(request, "accounts/locked_out.html", status=429)
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("注册成功，欢迎使用获得电力服务。"))
+        return redirect("home")
+    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def home(request):
+    """Landing page: each role goes to its own workspace; others see the public guide links."""
+    items = nav_for(request.user)
+    if request.user.is_authenticated:
+        first = next((i for i in items if i["name"] not in ("supervision:guide", "deadlines:inbox")), None)
+        if first and first["name"] != "admin:index":
+            return redirect(first["url"])
+    return render(request, "home.html", {"items": items})
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any failure means "down"; the message says which
+        return exc.__class__.__name__
+    return None
+
+
+def _check_broker() -> str | None:
+    try:
+        with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+            _channel = conn.default_channel  # opening a channel talks to the server (Redis: a PING)
+    except Exception as exc:
+        return exc.__class__.__name__
+    return None
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the broker answer, 503 naming what is down otherwise."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    body = {name: ("ok" if err is None else f"down: {err}") for name, err in checks.items()}
+    down = [name for name, err in checks.items() if err]
+    body["status"] = "ok" if not down else "down"
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if down else 200)
