@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+urlpatterns = [
+    path("documents/", api.DocumentListCreate.as_view(), name="api-documents"),
+    path("documents/<int:pk>/", api.DocumentDetail.as_view(), name="api-document"),
+    path("documents/<int:pk>/file/", api.DocumentFile.as_view(), name="api-document-file"),
+    path("applications/", api.ApplicationListCreate.as_view(), name="api-applications"),
+    path("applications/<int:pk>/", api.ApplicationDetail.as_view(), name="api-application"),
+    path(
+        "applications/<int:pk>/transitions/<slug:name>/",
+        api.ApplicationTransition.as_view(),
+        name="api-application-transition",
+    ),
+    path("applications/<int:pk>/pause/", api.ApplicationPause.as_view(), name="api-application-pause"),
+    path("applications/<int:pk>/resume/", api.ApplicationResume.as_view(), name="api-application-resume"),
+]

@@ -1,0 +1,49 @@
+"""Who may run which transition of a case (the ``rules`` permission layer, autodiscovered).
+
+Visibility (who may even see a case) is ``selectors.applications_visible_to``; these rules decide, for
+a case one can see, which actions are one's own: the customer owns its application, power-bureau staff
+work the queue, the account manager works its own cases, and staff of the bureau terminate.
+"""
+
+import rules
+
+from accounts.rules import is_account_manager, is_admin, is_customer, is_grid_staff, is_psb_staff
+
+
+@rules.predicate
+def is_owner(user, application):
+    return application is not None and application.customer_id == user.pk
+
+
+@rules.predicate
+def is_case_account_manager(user, application):
+    return application is not None and application.account_manager_id == user.pk
+
+
+is_owner_customer = is_customer & is_owner
+# Power-bureau staff work any case of the queue; an account manager without that role works its own.
+works_case = is_psb_staff | (is_account_manager & is_case_account_manager)
+
+TRANSITION_RULES = {
+    "submit": is_owner_customer,
+    "withdraw": is_owner_customer,
+    "return_for_materials": is_grid_staff,
+    "accept": is_grid_staff,
+    "reply_plan": works_case,
+    "finish_design": works_case,
+    "finish_construction": works_case,
+    "connect": works_case,
+    "terminate": works_case,
+}
+
+for _name, _predicate in TRANSITION_RULES.items():
+    rules.add_perm(f"applications.{_name}", _predicate)
+
+rules.add_perm("applications.edit_application", is_owner_customer)
+rules.add_perm("applications.pause_clock", works_case)
+# The customer resumes the clock by acting (for example reporting its own works ready).
+rules.add_perm("applications.resume_clock", works_case | is_owner_customer)
+rules.add_perm("applications.see_personal_data", is_owner | is_grid_staff)
+rules.add_perm("applications.upload_document", is_customer)
+rules.add_perm("applications.create_application", is_customer)
+rules.add_perm("applications.view_all_applications", is_grid_staff | is_admin)

@@ -1,0 +1,130 @@
+"""Permission-aware readers of cases, documents and their history.
+
+Anything outside ``applications_visible_to(user)`` does not exist for that user (404 in pages and API).
+"""
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from accounts.models import RoleCode
+
+from .models import Application, ApplicationState, AuditEntry, Document, may
+
+OVERALL = "overall"
+
+
+def _approval_task_model():
+    """``approvals.ApprovalTask`` once that app defines it (it is built after this one), else None."""
+    try:
+        return apps.get_model("approvals", "ApprovalTask")
+    except LookupError:
+        return None
+
+
+def _stage_clock_model():
+    try:
+        return apps.get_model("deadlines", "StageClock")
+    except LookupError:
+        return None
+
+
+def application_content_type():
+    return ContentType.objects.get_for_model(Application)
+
+
+def _clocks_of_case():
+    StageClock = _stage_clock_model()  # noqa: N806
+    return StageClock.objects.filter(subject_type=application_content_type(), subject_id=OuterRef("pk"))
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """The cases ``user`` may see.
+
+    A customer: its own. Power-bureau staff: every submitted case, their own (as account manager)
+    first. A department: cases with approval tasks pushed to its organisation or a sub-unit. A
+    supervisor: cases with a stage its organisation coordinates. An administrator: every submitted case.
+    A user holding several roles sees the union.
+    """
+    qs = Application.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return qs.none()
+    visible = Q(pk__in=[])
+    if user.has_role(RoleCode.CUSTOMER):
+        visible |= Q(customer_id=user.pk)
+    if may(user, "applications.view_all_applications"):
+        visible |= ~Q(state=ApplicationState.DRAFT)
+    else:
+        family = user.organisation_family_ids
+        if family and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW):
+            ApprovalTask = _approval_task_model()  # noqa: N806
+            if ApprovalTask is not None:
+                # Departments see exactly the cases whose permit tasks were pushed to them.
+                visible |= Q(
+                    pk__in=Application.objects.filter(approval_tasks__department_id__in=family).values("pk")
+                )
+        if family and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) and _stage_clock_model():
+            visible |= Q(Exists(_clocks_of_case().filter(coordinating_org_id__in=family)))
+    qs = qs.filter(visible)
+    if user.has_role(RoleCode.ACCOUNT_MANAGER):
+        qs = qs.annotate(
+            mine=Case(
+                When(account_manager_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+    return qs
+
+
+def with_current_stage(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate the open stage due first: ``current_stage``, ``current_due_at``, ``current_level``."""
+    if _stage_clock_model() is None:
+        return qs
+    open_clocks = (
+        _clocks_of_case()
+        .filter(finished_at__isnull=True, cancelled_at__isnull=True)
+        .exclude(stage=OVERALL)
+        .order_by("due_at", "pk")
+    )
+    return qs.annotate(
+        current_stage=Subquery(open_clocks.values("stage")[:1]),
+        current_due_at=Subquery(open_clocks.values("due_at")[:1]),
+        current_level=Subquery(open_clocks.values("level")[:1]),
+    )
+
+
+def documents_visible_to(user) -> QuerySet[Document]:
+    """A customer: its wallet. Staff: the documents attached to the cases they may see."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Document.objects.none()
+    visible = Q(owner_id=user.pk)
+    if user.is_staff_member or user.has_role(RoleCode.ADMIN):
+        cases = applications_visible_to(user).exclude(customer_id=user.pk).values("pk")
+        visible |= Q(
+            pk__in=Application.documents.through.objects.filter(application_id__in=cases).values(
+                "document_id"
+            )
+        )
+    return Document.objects.filter(visible)
+
+
+def timeline(application: Application) -> list[AuditEntry]:
+    """The case's history 办理记录, oldest first, with the actors."""
+    return list(
+        AuditEntry.objects.filter(application=application).select_related("actor").order_by("at", "pk")
+    )
+
+
+def stages_of(application: Application) -> list:
+    """The case's stage clocks (``deadlines.clocks.clocks_for``), the overall clock included."""
+    from deadlines.clocks import clocks_for
+
+    return list(clocks_for(application))
+
+
+def available_transitions(application: Application, user) -> list[str]:
+    """The transitions ``user`` may run on the case now (state, conditions and permission)."""
+    from .services import USER_TRANSITIONS
+
+    return [
+        t.name for t in application.get_available_user_state_transitions(user) if t.name in USER_TRANSITIONS
+    ]

@@ -1,0 +1,287 @@
+"""Shapes of the applications API (SPEC section 6). Input is validated by the services, so the input
+serializers here describe the fields for the OpenAPI schema and parse nothing themselves."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.masking import mask_id_number, mask_phone
+
+from .models import (
+    ApplicantType,
+    Application,
+    ApplicationState,
+    AuditEntry,
+    Business,
+    Document,
+    DocumentKind,
+    Voltage,
+    may,
+    required_materials,
+)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "original_name",
+            "content_type",
+            "size",
+            "valid_until",
+            "uploaded_at",
+            "rejected_at",
+            "rejected_reason",
+            "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj) -> str:
+        return reverse("api-document-file", kwargs={"pk": obj.pk})
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(label=_("资料类别"), choices=DocumentKind.choices)
+    file = serializers.FileField(label=_("文件（PDF、JPEG或PNG，不超过10MB）"))
+    valid_until = serializers.DateField(label=_("有效期至"), required=False, allow_null=True)
+
+
+class ApplicationInputSerializer(serializers.Serializer):
+    """A draft's fields; every one is checked by the service, all problems reported at once."""
+
+    business = serializers.ChoiceField(label=_("业务类型"), choices=Business.choices)
+    voltage = serializers.ChoiceField(label=_("电压等级"), choices=Voltage.choices)
+    power_sources = serializers.ChoiceField(
+        label=_("电源数（高压）"), choices=[1, 2], required=False, allow_null=True
+    )
+    applicant_type = serializers.ChoiceField(label=_("申请人类型"), choices=ApplicantType.choices)
+    applicant_name = serializers.CharField(label=_("申请人名称"), max_length=100)
+    id_number = serializers.CharField(label=_("身份证号码或统一社会信用代码"), max_length=18)
+    contact_phone = serializers.CharField(label=_("手机号码"), max_length=20)
+    address = serializers.CharField(label=_("用电地址"), max_length=200)
+    capacity_kva = serializers.DecimalField(label=_("申请容量（kVA）"), max_digits=10, decimal_places=2)
+    documents = serializers.ListField(
+        label=_("资料库中的资料编号"), child=serializers.IntegerField(), required=False
+    )
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    """The fields of every transition; each transition reads only its own."""
+
+    missing = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="return_for_materials: every missing or invalid kind at once (a kind, or {kind, reason})",
+    )
+    note = serializers.CharField(required=False, help_text="return_for_materials")
+    external_works = serializers.BooleanField(required=False, help_text="reply_plan")
+    road_excavation = serializers.BooleanField(required=False, help_text="reply_plan")
+    green_space = serializers.BooleanField(required=False, help_text="reply_plan")
+    plan_summary = serializers.CharField(required=False, help_text="reply_plan")
+    customer_cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text="reply_plan (not for zero-investment cases)",
+    )
+    design_summary = serializers.CharField(required=False, help_text="finish_design")
+    meter_number = serializers.CharField(required=False, help_text="connect")
+    reason = serializers.CharField(required=False, help_text="terminate (required), withdraw")
+    documents = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="submit: wallet documents to attach first"
+    )
+
+
+class PauseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(label=_("暂停原因"))
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+
+
+class CurrentStageSerializer(serializers.Serializer):
+    code = serializers.CharField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    level = serializers.CharField(allow_null=True)
+
+
+class StageSerializer(serializers.Serializer):
+    code = serializers.CharField(source="stage")
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    paused_at = serializers.DateTimeField(allow_null=True)
+    level = serializers.CharField()
+    provisional = serializers.BooleanField()
+    limit_working_days = serializers.IntegerField(allow_null=True)
+    finished_late = serializers.BooleanField(allow_null=True)
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEntry
+        fields = ["at", "actor", "transition", "from_state", "to_state", "reason", "data"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor(self, obj) -> str | None:
+        return str(obj.actor) if obj.actor_id else None
+
+
+class MaterialSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    generated = serializers.BooleanField()
+    document = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField(allow_null=True)
+
+
+class NoticeItemSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ApplicationListSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    id_number = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField()
+    account_manager = serializers.SerializerMethodField()
+    current_stage = serializers.SerializerMethodField()
+    paused = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "number",
+            "state",
+            "state_display",
+            "business",
+            "voltage",
+            "power_sources",
+            "applicant_type",
+            "applicant_name",
+            "id_number",
+            "contact_phone",
+            "address",
+            "capacity_kva",
+            "account_manager",
+            "submitted_at",
+            "connected_at",
+            "current_stage",
+            "paused",
+            "zero_investment",
+            "customer_cost",
+        ]
+        read_only_fields = fields
+
+    def _unmasked(self, obj) -> bool:
+        user = self.context["request"].user
+        return may(user, "applications.see_personal_data", obj)
+
+    def get_id_number(self, obj) -> str:
+        return obj.id_number if self._unmasked(obj) else mask_id_number(obj.id_number)
+
+    def get_contact_phone(self, obj) -> str:
+        return obj.contact_phone if self._unmasked(obj) else mask_phone(obj.contact_phone)
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_account_manager(self, obj):
+        manager = obj.account_manager
+        return {"id": manager.pk, "name": str(manager)} if manager else None
+
+    @extend_schema_field(CurrentStageSerializer(allow_null=True))
+    def get_current_stage(self, obj):
+        code = getattr(obj, "current_stage", None)
+        if not code:
+            return None
+        return {"code": code, "due_at": obj.current_due_at, "level": obj.current_level}
+
+    def get_paused(self, obj) -> bool:
+        return obj.paused_at is not None
+
+
+class ApplicationDetailSerializer(ApplicationListSerializer):
+    available_transitions = serializers.SerializerMethodField()
+    stages = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    materials = serializers.SerializerMethodField()
+    notice = NoticeItemSerializer(many=True, read_only=True)
+    form_url = serializers.SerializerMethodField()
+
+    class Meta(ApplicationListSerializer.Meta):
+        fields = [
+            *ApplicationListSerializer.Meta.fields,
+            "external_works",
+            "road_excavation",
+            "green_space",
+            "plan_summary",
+            "meter_number",
+            "created_at",
+            "closed_at",
+            "paused_at",
+            "notice",
+            "materials",
+            "documents",
+            "available_transitions",
+            "stages",
+            "timeline",
+            "form_url",
+        ]
+        read_only_fields = fields
+
+    def get_available_transitions(self, obj) -> list[str]:
+        return self.context["available_transitions"]
+
+    @extend_schema_field(StageSerializer(many=True))
+    def get_stages(self, obj):
+        return StageSerializer(self.context["stages"], many=True).data
+
+    @extend_schema_field(AuditEntrySerializer(many=True))
+    def get_timeline(self, obj):
+        return AuditEntrySerializer(self.context["timeline"], many=True).data
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, obj):
+        return DocumentSerializer(obj.documents.all(), many=True).data
+
+    @extend_schema_field(MaterialSerializer(many=True))
+    def get_materials(self, obj):
+        attached = {d.kind: d for d in obj.documents.all()}
+        form_url = reverse("applications:form", kwargs={"pk": obj.pk})
+        rows = []
+        for kind in required_materials(obj.voltage):
+            generated = kind == DocumentKind.APPLICATION_FORM
+            doc = attached.get(kind)
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": str(DocumentKind(kind).label),
+                    "generated": generated,
+                    "document": doc.pk if doc else None,
+                    "url": form_url
+                    if generated
+                    else (reverse("api-document-file", kwargs={"pk": doc.pk}) if doc else None),
+                }
+            )
+        return rows
+
+    def get_form_url(self, obj) -> str:
+        return reverse("applications:form", kwargs={"pk": obj.pk})
+
+
+STATE_CHOICES = ApplicationState.choices

@@ -1,0 +1,670 @@
+"""The only writers of cases, documents and audit entries.
+
+Each service locks the case row, runs one transition of the state machine, moves the clocks of
+``deadlines.clocks``, writes one append-only audit entry and notifies the customer (notification rows in
+the same transaction, delivered after commit). Of two requests racing for one transition, the second
+waits for the lock, finds the state moved and gets ``TransitionNotAllowed`` (HTTP 409).
+"""
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+
+from . import validation as v
+from .models import (
+    GENERATED_KINDS,
+    ApplicantType,
+    Application,
+    ApplicationState,
+    AuditEntry,
+    Document,
+    DocumentKind,
+    NumberSequence,
+    Voltage,
+    may,
+    required_materials,
+)
+
+logger = logging.getLogger(__name__)
+S = ApplicationState
+
+__all__ = [
+    "TransitionNotAllowed",
+    "UnknownTransition",
+    "application_create",
+    "application_pause",
+    "application_permit_refused",
+    "application_permits_granted",
+    "application_resume",
+    "application_transition",
+    "application_update",
+    "document_upload",
+]
+
+# Transitions a user may ask for by name (API and pages); the permit join is run by ``approvals`` only.
+USER_TRANSITIONS = (
+    "submit",
+    "return_for_materials",
+    "accept",
+    "reply_plan",
+    "finish_design",
+    "finish_construction",
+    "connect",
+    "withdraw",
+    "terminate",
+)
+NOT_EDITABLE = "not_editable"
+NOT_PAUSABLE = "not_pausable"
+NOT_PAUSED = "not_paused"
+ALREADY_PAUSED = "already_paused"
+
+
+class UnknownTransition(Exception):
+    """No transition of that name can be asked for."""
+
+
+# Messages to the customer, one per step (title; %(number)s is the case number).
+CUSTOMER_MESSAGES = {
+    "submit": _("您的用电申请 %(number)s 已提交，我们将在1个工作日内受理。"),
+    "return_for_materials": _("您的用电申请 %(number)s 需要补正资料，请按一次性告知补齐后重新提交。"),
+    "accept": _("您的用电申请 %(number)s 已受理。"),
+    "reply_plan": _("您的用电申请 %(number)s 供电方案已答复。"),
+    "finish_design": _("您的用电申请 %(number)s 外线工程设计已完成。"),
+    "permits_granted": _("您的用电申请 %(number)s 行政审批已全部办结，即将开始外线施工。"),
+    "permit_refused": _("您的用电申请 %(number)s 行政审批未通过，外线方案将重新设计。"),
+    "finish_construction": _("您的用电申请 %(number)s 外线施工已完成，即将装表接电。"),
+    "connect": _("您的用电申请 %(number)s 已装表送电。"),
+    "withdraw": _("您的用电申请 %(number)s 已撤回。"),
+    "terminate": _("您的用电申请 %(number)s 已终止。"),
+    "pause": _("您的用电申请 %(number)s 正在等待您的处理，计时已暂停。"),
+    "resume": _("您的用电申请 %(number)s 已恢复计时。"),
+}
+
+
+# Documents -------------------------------------------------------------------------------------------
+def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
+    """Store one checked document in ``owner``'s wallet under a server-generated name."""
+    if not may(owner, "applications.upload_document"):
+        raise PermissionDenied
+    cleaned = v.clean_upload(kind=kind, file=file, valid_until=valid_until)
+    original = (getattr(file, "name", "") or "")[-200:]
+    doc = Document(owner=owner, original_name=original, **cleaned)
+    doc.file.save("upload", file, save=False)
+    try:
+        doc.save()
+    except Exception:
+        doc.file.delete(save=False)
+        raise
+    return doc
+
+
+def _wallet_fill(application: Application, *, given: list[Document], today) -> list[Document]:
+    """Given documents plus, for every other kind the case needs, the newest still-valid one on file."""
+    have = {d.kind for d in given}
+    wanted = [
+        k for k in required_materials(application.voltage) if k not in GENERATED_KINDS and k not in have
+    ]
+    extra = []
+    if wanted:
+        for doc in Document.objects.filter(owner=application.customer, kind__in=wanted, rejected_at=None):
+            if doc.kind not in have and doc.is_valid_on(today):
+                have.add(doc.kind)
+                extra.append(doc)
+    return [*given, *extra]
+
+
+# Creating and editing --------------------------------------------------------------------------------
+def application_create(*, customer, data: dict, at: datetime | None = None) -> Application:
+    """A draft application; documents still valid in the wallet are reused for the kinds not given."""
+    if not may(customer, "applications.create_application"):
+        raise PermissionDenied
+    at = at or timezone.now()
+    cleaned = v.clean_application(customer=customer, data=data)
+    documents = cleaned.pop("documents", [])
+    try:
+        with transaction.atomic():
+            application = Application(customer=customer, created_at=at, **cleaned)
+            application.save()
+            application.documents.set(
+                _wallet_fill(application, given=documents, today=timezone.localdate(at))
+            )
+            _audit(
+                application,
+                actor=customer,
+                name="create",
+                from_state="",
+                at=at,
+                data={"documents": [d.pk for d in application.documents.all()]},
+            )
+    except IntegrityError:
+        # Lost a race against an identical application created at the same moment.
+        found = (
+            Application.objects.filter(
+                id_number=cleaned["id_number"],
+                address_key=Application(address=cleaned["address"]).address_key,
+            )
+            .exclude(state__in=[S.CONNECTED, S.WITHDRAWN, S.TERMINATED])
+            .first()
+        )
+        if found is None:
+            raise
+        raise ValidationError({"address": [v.duplicate_error(found, customer)]})
+    return application
+
+
+def application_update(*, application_id: int, actor, data: dict, at: datetime | None = None) -> Application:
+    """The customer edits its draft or returned application (documents replaced when given)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        application = _locked(application_id)
+        if not may(actor, "applications.edit_application", application):
+            raise PermissionDenied
+        if application.state not in (S.DRAFT, S.RETURNED):
+            raise TransitionNotAllowed(_("只有草稿或退回补正的申请可以修改。"))
+        cleaned = v.clean_application(customer=application.customer, data=data, instance=application)
+        documents = cleaned.pop("documents", None)
+        changed = sorted(k for k, val in cleaned.items() if getattr(application, k) != val)
+        for key, value in cleaned.items():
+            setattr(application, key, value)
+        application.save()
+        if documents is not None:
+            application.documents.set(documents)
+            changed.append("documents")
+        _audit(
+            application,
+            actor=actor,
+            name="update",
+            from_state=application.state,
+            at=at,
+            data={"fields": changed},
+        )
+    return application
+
+
+# Transitions -----------------------------------------------------------------------------------------
+def application_transition(
+    *, application_id: int, name: str, actor, data: dict | None = None, at: datetime | None = None
+) -> Application:
+    """Run the transition ``name`` on the case for ``actor``.
+
+    Raises UnknownTransition (no such name), PermissionDenied (not the actor's role or case),
+    TransitionNotAllowed (not from the current state, or lost a race) and ValidationError (bad data,
+    materials missing). ``at`` defaults to now; only back-fills and demo data pass another instant.
+    """
+    if name not in USER_TRANSITIONS:
+        raise UnknownTransition(name)
+    data = data or {}
+    at = at or timezone.now()
+    with transaction.atomic():
+        application = _locked(application_id)
+        if not may(actor, f"applications.{name}", application):
+            raise PermissionDenied
+        method = getattr(application, name)
+        if not can_proceed(method, check_conditions=False):
+            raise TransitionNotAllowed(
+                _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
+            )
+        handler = _HANDLERS[name]
+        handler(application, actor=actor, data=data, at=at)
+    return application
+
+
+def application_permits_granted(*, application_id: int, actor, at: datetime | None = None) -> Application:
+    """Every required permit granted: ``approving`` → ``constructing``, exactly once.
+
+    Raises TransitionNotAllowed when the case is not (or no longer) waiting on its permits.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        application = _locked(application_id)
+        _require_state(application, application.permits_granted)
+        _run(application, "permits_granted", actor=actor, at=at)
+        _finish(application, "approval", at=at, actor=actor)
+        _start(application, "construction", at=at, actor=actor)
+    return application
+
+
+def application_permit_refused(
+    *, application_id: int, actor, reason: str, at: datetime | None = None
+) -> Application:
+    """A permit refused: the case goes back to ``designing`` with the reason."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        application = _locked(application_id)
+        _require_state(application, application.permit_refused)
+        _run(application, "permit_refused", actor=actor, at=at, reason=reason)
+        _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason, stage="approval")
+        _start(application, "design", at=at, actor=actor)
+    return application
+
+
+def application_pause(*, application_id: int, actor, reason: str, at: datetime | None = None) -> Application:
+    """Stop the clocks while the case waits on the customer 暂停计时 (the time is the customer's)."""
+    at = at or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [ValidationError(_("请填写暂停计时的原因。"), code=v.REQUIRED)]})
+    with transaction.atomic():
+        application = _locked(application_id)
+        if not may(actor, "applications.pause_clock", application):
+            raise PermissionDenied
+        if application.paused_at is not None:
+            raise TransitionNotAllowed(_("计时已暂停。"))
+        if application.state not in (
+            S.SUBMITTED,
+            S.ACCEPTED,
+            S.DESIGNING,
+            S.APPROVING,
+            S.CONSTRUCTING,
+            S.INSTALLING,
+        ):
+            raise TransitionNotAllowed(_("当前状态下不能暂停计时。"))
+        _clocks().clock_pause(subject=application, reason=reason, actor=actor, at=at)
+        application.paused_at = at
+        application.save(update_fields=["paused_at"])
+        _audit(application, actor=actor, name="pause", from_state=application.state, at=at, reason=reason)
+    return application
+
+
+def application_resume(*, application_id: int, actor, at: datetime | None = None) -> Application:
+    """Restart the clocks when the customer has acted."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        application = _locked(application_id)
+        if not may(actor, "applications.resume_clock", application):
+            raise PermissionDenied
+        if application.paused_at is None or application.state == S.RETURNED:
+            # A returned case resumes by being resubmitted.
+            raise TransitionNotAllowed(_("计时未暂停。"))
+        _resume(application, actor=actor, at=at)
+        _audit(application, actor=actor, name="resume", from_state=application.state, at=at)
+    return application
+
+
+# The handlers: one per user transition -----------------------------------------------------------------
+def _submit(application, *, actor, data, at):
+    if data.get("documents") is not None:
+        docs = v.clean_documents(
+            customer=application.customer, ids=data["documents"], today=timezone.localdate(at)
+        )
+        kinds = {d.kind for d in docs}
+        keep = [d for d in application.documents.all() if d.kind not in kinds]
+        application.documents.set([*keep, *docs])
+    missing = application.missing_materials(timezone.localdate(at))
+    if missing:
+        labels = "、".join(str(DocumentKind(k).label) for k in missing)
+        raise ValidationError(
+            {
+                "documents": [
+                    ValidationError(
+                        _("申请资料不全，还缺：%(kinds)s。"),
+                        code=v.MATERIALS_MISSING,
+                        params={"kinds": labels, "missing": missing},
+                    )
+                ]
+            }
+        )
+    resubmission = application.state == S.RETURNED
+    if not resubmission:
+        application.number = application.number or _next_number(at)
+        application.submitted_at = at
+        application.policy_date = timezone.localdate(at)
+        _decide_zero_investment(application)
+    application.notice = []
+    _run(
+        application,
+        "submit",
+        actor=actor,
+        at=at,
+        data={"documents": [d.pk for d in application.documents.all()]},
+    )
+    clocks = _clocks()
+    if resubmission:
+        _resume(application, actor=actor, at=at)
+    else:
+        clocks.overall_start(
+            subject=application, facts=application.case_facts(), policy_date=application.policy_date, at=at
+        )
+    _start(application, "accept", at=at, actor=actor)
+
+
+def _return_for_materials(application, *, actor, data, at):
+    items = _clean_notice(data)
+    note = str(data.get("note") or "").strip()
+    kinds = {i["kind"] for i in items}
+    returned = [d for d in application.documents.all() if d.kind in kinds]
+    for doc in returned:
+        reason = next(i["reason"] for i in items if i["kind"] == doc.kind) or note
+        Document.objects.filter(pk=doc.pk).update(rejected_at=at, rejected_reason=reason[:500])
+    application.documents.remove(*returned)
+    application.notice = items
+    _run(
+        application,
+        "return_for_materials",
+        actor=actor,
+        at=at,
+        reason=note,
+        data={"missing": items, "note": note},
+    )
+    _finish(application, "accept", at=at, actor=actor)
+    _clocks().clock_pause(
+        subject=application, reason=str(_("退回补正：等待客户补齐资料")), actor=actor, at=at
+    )
+    application.paused_at = at
+    application.save(update_fields=["paused_at"])
+
+
+def _clean_notice(data) -> list[dict]:
+    """The one-time notice: every missing or invalid kind at once, each with an optional reason."""
+    raw = data.get("missing")
+    if not isinstance(raw, list) or not raw:
+        raise ValidationError(
+            {"missing": [ValidationError(_("请一次性列出全部缺少或不合格的资料。"), code=v.REQUIRED)]}
+        )
+    items, errors = [], []
+    for entry in raw:
+        kind, reason = (
+            (entry.get("kind"), str(entry.get("reason") or "")) if isinstance(entry, dict) else (entry, "")
+        )
+        if kind not in DocumentKind.values or kind in GENERATED_KINDS:
+            errors.append(
+                ValidationError(
+                    _("无效的资料类别：%(kind)s。"), code=v.INVALID_CHOICE, params={"kind": str(kind)}
+                )
+            )
+        elif any(i["kind"] == kind for i in items):
+            errors.append(
+                ValidationError(
+                    _("资料类别重复：%(kind)s。"), code=v.DOCUMENT_KIND_REPEATED, params={"kind": kind}
+                )
+            )
+        else:
+            items.append({"kind": kind, "reason": reason.strip()[:500]})
+    if errors:
+        raise ValidationError({"missing": errors})
+    return items
+
+
+def _accept(application, *, actor, data, at):
+    missing = application.missing_materials(timezone.localdate(at))
+    if missing:
+        raise ValidationError(
+            {
+                "documents": [
+                    ValidationError(
+                        _("申请资料不全，不能受理，请退回补正。"),
+                        code=v.MATERIALS_MISSING,
+                        params={"missing": missing},
+                    )
+                ]
+            }
+        )
+    if application.account_manager_id is None and actor.has_role("account_manager"):
+        application.account_manager = actor
+    _run(application, "accept", actor=actor, at=at, data={"account_manager": application.account_manager_id})
+    _finish(application, "accept", at=at, actor=actor)
+    _start(application, "plan_reply", at=at, actor=actor)
+
+
+def _bool(data, field, errors, *, required=True):
+    value = data.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, bool):
+        errors[field] = [ValidationError(_("请回答“是”或“否”。"), code=v.NOT_BOOLEAN)]
+        return None
+    return value
+
+
+def _reply_plan(application, *, actor, data, at):
+    errors = {}
+    external = _bool(data, "external_works", errors)
+    road = _bool(data, "road_excavation", errors, required=bool(external))
+    green = _bool(data, "green_space", errors, required=bool(external))
+    summary = str(data.get("plan_summary") or "").strip()
+    cost = data.get("customer_cost")
+    if cost is not None and not application.zero_investment:
+        try:
+            cost = Decimal(str(cost))
+            if cost < 0 or not cost.is_finite():
+                raise ValueError
+        except (ArithmeticError, ValueError):
+            errors["customer_cost"] = [ValidationError(_("请输入不小于0的金额。"), code=v.CAPACITY_INVALID)]
+    if errors:
+        raise ValidationError(errors)
+    application.external_works = external
+    application.road_excavation = bool(road) if external else False
+    application.green_space = bool(green) if external else False
+    application.plan_summary = summary
+    if cost is not None and not application.zero_investment:
+        application.customer_cost = cost
+    _run(
+        application,
+        "reply_plan",
+        actor=actor,
+        at=at,
+        data={
+            "external_works": application.external_works,
+            "road_excavation": application.road_excavation,
+            "green_space": application.green_space,
+            "plan_summary": summary,
+            "customer_cost": None if application.customer_cost is None else str(application.customer_cost),
+        },
+    )
+    clocks = _clocks()
+    _finish(application, "plan_reply", at=at, actor=actor)
+    clocks.overall_update(subject=application, facts=application.case_facts())
+    _start(application, "design" if external else "installation", at=at, actor=actor)
+
+
+def _finish_design(application, *, actor, data, at):
+    _run(
+        application,
+        "finish_design",
+        actor=actor,
+        at=at,
+        data={"design_summary": str(data.get("design_summary") or "").strip()},
+    )
+    _finish(application, "design", at=at, actor=actor)
+    if application.state == S.APPROVING:
+        _start(application, "approval", at=at, actor=actor)
+        _file_permits(application, actor=actor)
+    else:
+        _start(application, "construction", at=at, actor=actor)
+
+
+def _file_permits(application, *, actor):
+    # ``approvals`` is built after this app: until it provides ``permits_file``, a case needing permits
+    # waits in ``approving`` (with its approval clock running) and nothing is filed automatically.
+    try:
+        from approvals import services as approval_services
+    except ImportError:
+        return
+    permits_file = getattr(approval_services, "permits_file", None)
+    if permits_file is not None:
+        permits_file(application=application, actor=actor)
+
+
+def _finish_construction(application, *, actor, data, at):
+    _run(application, "finish_construction", actor=actor, at=at)
+    _finish(application, "construction", at=at, actor=actor)
+    _start(application, "installation", at=at, actor=actor)
+
+
+def _connect(application, *, actor, data, at):
+    meter = str(data.get("meter_number") or "").strip()
+    if not meter:
+        raise ValidationError({"meter_number": [ValidationError(_("请填写电能表编号。"), code=v.REQUIRED)]})
+    if len(meter) > 40:
+        raise ValidationError(
+            {
+                "meter_number": [
+                    ValidationError(_("最多 %(max)s 个字符。"), code=v.TOO_LONG, params={"max": 40})
+                ]
+            }
+        )
+    application.meter_number = meter
+    application.connected_at = at
+    application.closed_at = at
+    _run(application, "connect", actor=actor, at=at, data={"meter_number": meter})
+    _finish(application, "installation", at=at, actor=actor)
+    _clocks().overall_finish(subject=application, at=at)
+
+
+def _close(name):
+    def handler(application, *, actor, data, at):
+        reason = str(data.get("reason") or "").strip()
+        if name == "terminate" and not reason:
+            raise ValidationError({"reason": [ValidationError(_("请填写终止的原因。"), code=v.REQUIRED)]})
+        submitted = application.submitted_at is not None
+        application.closed_at = at
+        application.paused_at = None
+        _run(application, name, actor=actor, at=at, reason=reason)
+        if submitted:
+            _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
+
+    return handler
+
+
+_HANDLERS = {
+    "submit": _submit,
+    "return_for_materials": _return_for_materials,
+    "accept": _accept,
+    "reply_plan": _reply_plan,
+    "finish_design": _finish_design,
+    "finish_construction": _finish_construction,
+    "connect": _connect,
+    "withdraw": _close("withdraw"),
+    "terminate": _close("terminate"),
+}
+
+
+# Helpers -----------------------------------------------------------------------------------------------
+def _clocks():
+    from deadlines import clocks
+
+    return clocks
+
+
+def _locked(application_id) -> Application:
+    return Application.objects.select_for_update(of=("self",)).get(pk=application_id)
+
+
+def _require_state(application, method):
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionNotAllowed(
+            _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
+        )
+
+
+def _run(application, name, *, actor, at, reason="", data=None):
+    """Run the declared transition, save, audit and notify: the one place a state changes."""
+    if (
+        name not in ("withdraw", "terminate")
+        and application.paused_at is not None
+        and application.state != S.RETURNED
+    ):
+        # Staff moving a case on means the wait on the customer is over.
+        _resume(application, actor=actor, at=at)
+    from_state = application.state
+    getattr(application, name)()
+    try:
+        application.save()
+    except ConcurrentTransition:
+        raise TransitionNotAllowed(_("该申请已被他人处理，请刷新后重试。"))
+    entry = _audit(
+        application, actor=actor, name=name, from_state=from_state, at=at, reason=reason, data=data or {}
+    )
+    _notify_customer(application, entry)
+    return entry
+
+
+def _audit(application, *, actor, name, from_state, at, reason="", data=None) -> AuditEntry:
+    return AuditEntry.objects.create(
+        application=application,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at,
+        transition=name,
+        from_state=from_state,
+        to_state=application.state,
+        reason=reason or "",
+        data=data or {},
+    )
+
+
+def _notify_customer(application, entry: AuditEntry):
+    message = CUSTOMER_MESSAGES.get(entry.transition)
+    if message is None:
+        return
+    from deadlines.notifications import notify
+
+    number = application.number or str(application)
+    body = entry.reason or ""
+    notify(
+        recipients=[application.customer],
+        kind="application",
+        title=str(message % {"number": number}),
+        body=body,
+        url=case_url(application),
+        subject=application,
+        dedupe_key=f"application:{application.pk}:audit:{entry.pk}",
+    )
+
+
+def case_url(application) -> str:
+    """Where a person follows the case: its portal page once that exists, else its application form."""
+    try:
+        return reverse("applications:detail", kwargs={"pk": application.pk})
+    except NoReverseMatch:
+        return reverse("applications:form", kwargs={"pk": application.pk})
+
+
+def _start(application, stage, *, at, actor):
+    _clocks().clock_start(
+        subject=application,
+        stage=stage,
+        facts=application.case_facts(),
+        policy_date=application.policy_date,
+        at=at,
+        actor=actor,
+    )
+
+
+def _finish(application, stage, *, at, actor):
+    _clocks().clock_finish(subject=application, stage=stage, at=at, actor=actor)
+
+
+def _resume(application, *, actor, at):
+    _clocks().clock_resume(subject=application, actor=actor, at=at)
+    application.paused_at = None
+    application.save(update_fields=["paused_at"])
+
+
+def _decide_zero_investment(application):
+    """三零服务: LV small/micro up to the policy threshold pays nothing (recorded as cost 0)."""
+    threshold = v.policy_parameter("zero_investment_max_kva", on=application.policy_date)
+    zero = (
+        application.voltage == Voltage.LOW
+        and application.applicant_type == ApplicantType.SMALL_MICRO
+        and Decimal(application.capacity_kva) <= threshold
+    )
+    application.zero_investment = zero
+    if zero:
+        application.customer_cost = Decimal("0")
+
+
+def _next_number(at) -> str:
+    """The next number of the year, e.g. HHHT-2026-000123: the row update serialises concurrent callers."""
+    year = timezone.localtime(at).year
+    NumberSequence.objects.get_or_create(year=year)
+    NumberSequence.objects.filter(year=year).update(last=F("last") + 1)
+    last = NumberSequence.objects.filter(year=year).values_list("last", flat=True).get()
+    return f"HHHT-{year}-{last:06d}"
