@@ -397,3 +397,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("办理记录只能追加，不能删除。"))
+
+
+# The satisfaction rating lives in its own module (added by the portal issue); imported so Django sees it.
+from .satisfaction import SatisfactionRating  # noqa: E402, F401

@@ -47,3 +47,7 @@ rules.add_perm("applications.see_personal_data", is_owner | is_grid_staff)
 rules.add_perm("applications.upload_document", is_customer)
 rules.add_perm("applications.create_application", is_customer)
 rules.add_perm("applications.view_all_applications", is_grid_staff | is_admin)
+
+# Added with the portal: the customer rates its connected case; bureau staff assign the account manager.
+rules.add_perm("applications.rate_service", is_owner_customer)
+rules.add_perm("applications.assign_account_manager", is_psb_staff)

@@ -55,16 +55,14 @@ def applications_visible_to(user) -> QuerySet[Application]:
     if may(user, "applications.view_all_applications"):
         visible |= ~Q(state=ApplicationState.DRAFT)
     else:
-        family = user.organisation_family_ids
-        if family and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW):
-            ApprovalTask = _approval_task_model()  # noqa: N806
-            if ApprovalTask is not None:
-                # Departments see exactly the cases whose permit tasks were pushed to them.
-                visible |= Q(
-                    pk__in=Application.objects.filter(approval_tasks__department_id__in=family).values("pk")
-                )
-        if family and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) and _stage_clock_model():
-            visible |= Q(Exists(_clocks_of_case().filter(coordinating_org_id__in=family)))
+        org = user.organisation_id
+        if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) and _approval_task_model() is not None:
+            # Departments see exactly the cases whose permit tasks were pushed to them (or a sub-unit).
+            pushed = Q(approval_tasks__department_id=org) | Q(approval_tasks__department__parent_id=org)
+            visible |= Q(pk__in=Application.objects.filter(pushed).values("pk"))
+        if org and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) and _stage_clock_model():
+            coordinated = Q(coordinating_org_id=org) | Q(coordinating_org__parent_id=org)
+            visible |= Q(Exists(_clocks_of_case().filter(coordinated)))
     qs = qs.filter(visible)
     if user.has_role(RoleCode.ACCOUNT_MANAGER):
         qs = qs.annotate(
@@ -125,6 +123,5 @@ def available_transitions(application: Application, user) -> list[str]:
     """The transitions ``user`` may run on the case now (state, conditions and permission)."""
     from .services import USER_TRANSITIONS
 
-    return [
-        t.name for t in application.get_available_user_state_transitions(user) if t.name in USER_TRANSITIONS
-    ]
+    names = {t.name for t in application.get_available_user_state_transitions(user)}
+    return [name for name in USER_TRANSITIONS if name in names]

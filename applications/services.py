@@ -270,7 +270,10 @@ def application_pause(*, application_id: int, actor, reason: str, at: datetime |
         _clocks().clock_pause(subject=application, reason=reason, actor=actor, at=at)
         application.paused_at = at
         application.save(update_fields=["paused_at"])
-        _audit(application, actor=actor, name="pause", from_state=application.state, at=at, reason=reason)
+        entry = _audit(
+            application, actor=actor, name="pause", from_state=application.state, at=at, reason=reason
+        )
+        _notify_customer(application, entry)
     return application
 
 
@@ -285,16 +288,20 @@ def application_resume(*, application_id: int, actor, at: datetime | None = None
             # A returned case resumes by being resubmitted.
             raise TransitionNotAllowed(_("计时未暂停。"))
         _resume(application, actor=actor, at=at)
-        _audit(application, actor=actor, name="resume", from_state=application.state, at=at)
+        entry = _audit(application, actor=actor, name="resume", from_state=application.state, at=at)
+        _notify_customer(application, entry)
     return application
 
 
 # The handlers: one per user transition -----------------------------------------------------------------
 def _submit(application, *, actor, data, at):
     if data.get("documents") is not None:
-        docs = v.clean_documents(
-            customer=application.customer, ids=data["documents"], today=timezone.localdate(at)
-        )
+        try:
+            docs = v.clean_documents(
+                customer=application.customer, ids=data["documents"], today=timezone.localdate(at)
+            )
+        except ValidationError as exc:
+            raise ValidationError({"documents": exc.error_list})
         kinds = {d.kind for d in docs}
         keep = [d for d in application.documents.all() if d.kind not in kinds]
         application.documents.set([*keep, *docs])
@@ -608,6 +615,13 @@ def _notify_customer(application, entry: AuditEntry):
 
     number = application.number or str(application)
     body = entry.reason or ""
+    if entry.transition == "return_for_materials":
+        # The one-time notice 一次性告知: every item in one message.
+        lines = [
+            f"{i}. {DocumentKind(item['kind']).label}" + (f"：{item['reason']}" if item["reason"] else "")
+            for i, item in enumerate(application.notice, start=1)
+        ]
+        body = "\n".join([*lines, body]).strip()
     notify(
         recipients=[application.customer],
         kind="application",

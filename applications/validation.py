@@ -188,7 +188,7 @@ def _clean_capacity(errors, cleaned, data, voltage, applicant_type):
             _err(
                 _("低压接入容量不超过 %(limit)s kVA，更大容量请选择高压。"),
                 CAPACITY_ABOVE_LOW_VOLTAGE,
-                {"limit": limit.normalize()},
+                {"limit": f"{limit.normalize():f}"},
             )
         ]
     else:

@@ -32,13 +32,17 @@ def application_form(request, pk):
         "materials": [DocumentKind(k).label for k in required_materials(application.voltage)],
         "attached": {d.kind: d for d in application.documents.all()},
         "printed_at": timezone.now(),
-        "zero_investment_max_kva": policy_parameter(
-            "zero_investment_max_kva", on=application.policy_date
-        ).normalize(),
+        "zero_investment_max_kva": _kva(
+            policy_parameter("zero_investment_max_kva", on=application.policy_date)
+        ),
     }
     response = render(request, "applications/application_form.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _kva(value) -> str:
+    return f"{value.normalize():f}"
 
 
 @login_required

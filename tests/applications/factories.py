@@ -103,10 +103,10 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
         dual_source = factory.Trait(
             voltage="high", power_sources=2, applicant_type="enterprise", capacity_kva=Decimal("2000")
         )
-        with_documents = factory.Trait(attach_documents=True)
 
     @factory.post_generation
-    def attach_documents(self, create, extracted, **kwargs):
+    def with_documents(self, create, extracted, **kwargs):
+        """``with_documents=True``: a valid document of every kind the case needs."""
         if create and extracted:
             attach_materials(self)
 
@@ -181,7 +181,8 @@ def case_in_state(
 ) -> Application:
     """A case moved to ``state`` through the services (clocks started, audit written).
 
-    ``at`` is the instant of the first step (default: now); each further step happens ``step`` later.
+    ``at`` is the instant of the first step (default: just far enough in the past that the last step is
+    before now); each further step happens ``step`` later.
     Extra keyword arguments go to ``ApplicationFactory`` (``high_voltage=True``, ``capacity_kva=...``).
     """
     if state in (ApplicationState.APPROVING,) and not (road_excavation or green_space):
@@ -197,13 +198,14 @@ def case_in_state(
     if state == ApplicationState.DRAFT:
         return application
     staff = staff or grid_staff()
-    at = at or timezone.now()
     terminal = None
     if state in (ApplicationState.WITHDRAWN, ApplicationState.TERMINATED):
         terminal, state = state, ApplicationState.SUBMITTED
-    for name, data in _path(
+    steps = _path(
         state, external_works=external_works, road_excavation=road_excavation, green_space=green_space
-    ):
+    )
+    at = at or timezone.now() - step * (len(steps) + 1)
+    for name, data in steps:
         if name == "permits_granted":
             services.application_permits_granted(application_id=application.pk, actor=staff, at=at)
         else:

@@ -59,5 +59,9 @@ def test_the_admin_shows_entries_but_cannot_add_change_or_delete(client, admin_u
     assert AuditEntry.objects.filter(pk=entry.pk, reason="").exists()
     assert response.status_code in (200, 302, 403)
     # Nor can the case be deleted from under its history.
-    assert client.post(f"/admin/applications/application/{entry.application_id}/delete/",
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/applications/application/{entry.application_id}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )

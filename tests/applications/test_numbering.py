@@ -21,7 +21,7 @@ def test_numbers_run_per_year_in_local_time():
     assert _next_number(datetime(2026, 12, 31, 9, tzinfo=SHANGHAI)) == "HHHT-2026-000003"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_submissions_get_distinct_consecutive_numbers():
     workers = 12
