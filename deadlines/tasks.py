@@ -14,7 +14,7 @@ def deadline_pass(at: str | None = None) -> dict:
     from .passes import run_pass
 
     instant = datetime.fromisoformat(at) if at else timezone.now()
-    return run_pass(at=instant)
+    return {str(k): v for k, v in run_pass(at=instant).items()}
 
 
 @shared_task(name="deadlines.tasks.notification_sweep")
@@ -29,5 +29,5 @@ def deliver_notifications(self, ids: list[int]) -> dict:
     states = {pk: notifications.deliver(pk, now=now) for pk in ids}
     retry = [pk for pk, state in states.items() if state == DeliveryState.PENDING]
     if retry and self.request.called_directly is False:
-        raise self.retry(args=[retry], countdown=notifications.backoff_seconds(self.request.retries + 1))
+        raise self.retry(args=[retry], countdown=notifications.backoff_seconds(self.request.retries + 1) + 1)
     return {str(k): str(v) for k, v in states.items()}

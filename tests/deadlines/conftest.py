@@ -43,3 +43,28 @@ def subject(make_user):
 @pytest.fixture
 def another_subject(make_user):
     return make_user("case_subject2", roles=["customer"])
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The deadlines tests create many users; password hashing strength is not what they test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """For transaction=True tests: an earlier transactional test may have flushed the rows the data
+    migrations seed (organisations, roles, the calendar, the 2020 policy); put them back if so."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accounts.models import Organisation
+    from deadlines.models import CalendarDay, PolicyDocument
+
+    if not Organisation.objects.exists():
+        import_module("accounts.migrations.0002_seed_organisations_and_roles").seed(apps, None)
+    if not CalendarDay.objects.exists():
+        import_module("deadlines.migrations.0002_seed_calendar").seed(apps, None)
+    if not PolicyDocument.objects.exists():
+        import_module("deadlines.migrations.0003_seed_policy_hohhot_2020").seed(apps, None)
