@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "deadlines"
-urlpatterns = []
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.mark_read, name="mark_read"),
+]

@@ -1,0 +1,60 @@
+"""The in-app inbox (消息): one page and its htmx fragment; marking as read is a POST."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import notifications, selectors
+
+PAGE_SIZE = 20
+
+
+@login_required
+def inbox(request):
+    qs = selectors.inbox_for(request.user)
+    only_unread = request.GET.get("unread") == "1"
+    if only_unread:
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": list(page.object_list),
+        "unread": selectors.unread_count(request.user),
+        "only_unread": only_unread,
+        "querystring": "unread=1" if only_unread else "",
+    }
+    template = "deadlines/inbox.html#inbox-list" if request.htmx else "deadlines/inbox.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def mark_read(request):
+    """Mark one (``id``) or every unread message (``all``) of the caller as read."""
+    if request.POST.get("all"):
+        count = notifications.mark_read(user=request.user)
+        messages.success(request, _("已将 %(n)s 条消息标记为已读。") % {"n": count})
+    else:
+        try:
+            pk = int(request.POST.get("id", ""))
+        except ValueError:
+            raise Http404
+        note = get_object_or_404(selectors.inbox_for(request.user), pk=pk)
+        notifications.mark_read(user=request.user, ids=[note.pk])
+        target = note.url
+        if (
+            request.POST.get("open")
+            and target
+            and url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+        ):
+            return redirect(target)
+    if request.htmx:
+        return inbox(request)
+    return redirect("deadlines:inbox")
