@@ -531,6 +531,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
                 "form": bound.get(name) or transition_form(name, application),
             }
         )
+    transitions.sort(key=lambda t: t["danger"])  # moving the case on first, returning or closing it last
     attached = {d.kind: d for d in application.documents.all()}
     context = {
         "application": application,
