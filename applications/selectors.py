@@ -59,6 +59,9 @@ def applications_visible_to(user) -> QuerySet[Application]:
         if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) and _approval_task_model() is not None:
             # Departments see exactly the cases whose permit tasks were pushed to them (or a sub-unit).
             pushed = Q(approval_tasks__department_id=org) | Q(approval_tasks__department__parent_id=org)
+            # The units of a joint part (the road permit's site survey, the green owner's consent) too.
+            pushed |= Q(approval_tasks__parts__organisation_id=org)
+            pushed |= Q(approval_tasks__parts__organisation__parent_id=org)
             visible |= Q(pk__in=Application.objects.filter(pushed).values("pk"))
         if org and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) and _stage_clock_model():
             coordinated = Q(coordinating_org_id=org) | Q(coordinating_org__parent_id=org)

@@ -1,0 +1,191 @@
+"""The approval-task API: thin views over the selectors and services.
+
+Status codes as for case transitions: 400 invalid fields (``{field: [message], "codes": {...}}``),
+403 not your role or task, 404 outside your view (or no such transition), 409 not allowed from the
+current state (of the task or of the case), joint parts not done, or lost a race.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from django_fsm import TransitionNotAllowed
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from applications.api import error_response
+
+from . import selectors, services
+from .models import ApprovalTask, TaskKind, TaskState
+from .serializers import (
+    TRANSITION_NAMES,
+    CommentInputSerializer,
+    CommentSerializer,
+    SharedDocumentSerializer,
+    SharedDocumentUploadSerializer,
+    TaskDetailSerializer,
+    TaskListSerializer,
+    TaskTransitionInputSerializer,
+)
+
+
+class TaskPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class TaskFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=TaskKind.choices)
+    state = filters.MultipleChoiceFilter(choices=TaskState.choices)
+    application = filters.NumberFilter(field_name="application_id")
+    level = filters.ChoiceFilter(
+        field_name="clock__level",
+        choices=[(v, v) for v in ("on_time", "warning", "overdue", "escalated")],
+        label="clock level",
+    )
+
+    class Meta:
+        model = ApprovalTask
+        fields = ["kind", "state", "application", "level"]
+
+
+def _data(request) -> dict:
+    data = request.data
+    if hasattr(data, "getlist"):
+        return {k: data.get(k) for k in data}
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def detail_data(request, pk) -> dict:
+    try:
+        task = selectors.task_detail(request.user, pk)
+    except ApprovalTask.DoesNotExist:
+        raise Http404
+    context = {
+        "request": request,
+        "available_transitions": selectors.available_transitions(task, request.user),
+        "documents": selectors.documents_of_case(request.user, task.application_id),
+    }
+    return TaskDetailSerializer(task, context=context).data
+
+
+class TaskList(generics.ListAPIView):
+    """A department's tasks (the window: the intake tasks), the tasks a supervisor coordinates, the tasks
+    of the power bureau's cases. Filter by kind, state, case and clock level."""
+
+    serializer_class = TaskListSerializer
+    pagination_class = TaskPagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        return selectors.task_list(self.request.user)
+
+
+class TaskDetail(APIView):
+    """One task: its state, the transitions the caller may run now, its clock, joint parts, comments,
+    history and the case's shared documents."""
+
+    @extend_schema(responses={200: TaskDetailSerializer})
+    def get(self, request, pk):
+        return Response(detail_data(request, pk))
+
+
+class TaskTransition(APIView):
+    """Run one task transition by name with its fields; 200 with the task."""
+
+    @extend_schema(
+        request=TaskTransitionInputSerializer,
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=TRANSITION_NAMES)],
+        responses={
+            200: TaskDetailSerializer,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            404: OpenApiTypes.OBJECT,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, "not from this state"),
+        },
+    )
+    def post(self, request, pk, name):
+        get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+        try:
+            services.task_transition(task_id=pk, name=name, actor=request.user, data=_data(request))
+        except services.UnknownTransition:
+            raise Http404
+        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
+            return error_response(exc)
+        return Response(detail_data(request, pk))
+
+
+class TaskComments(APIView):
+    """The comments on a task; add one."""
+
+    @extend_schema(responses={200: CommentSerializer(many=True)})
+    def get(self, request, pk):
+        task = get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+        return Response(CommentSerializer(task.comments.select_related("author"), many=True).data)
+
+    @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
+    def post(self, request, pk):
+        get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+        try:
+            comment = services.comment_add(
+                task_id=pk, actor=request.user, text=str(request.data.get("text") or "")
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as exc:
+            return error_response(exc)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class TaskDocuments(APIView):
+    """The case's shared permit documents (every version); upload one through this task (a document of
+    the same kind and title becomes a new version)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: SharedDocumentSerializer(many=True)})
+    def get(self, request, pk):
+        task = get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+        if not selectors.involved_in(request.user, task.application_id):
+            raise Http404
+        docs = selectors.documents_of_case(request.user, task.application_id)
+        return Response(SharedDocumentSerializer(docs, many=True).data)
+
+    @extend_schema(request=SharedDocumentUploadSerializer, responses={201: SharedDocumentSerializer})
+    def post(self, request, pk):
+        get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+        try:
+            doc = services.shared_document_upload(
+                task_id=pk,
+                actor=request.user,
+                kind=request.data.get("kind"),
+                title=request.data.get("title") or "",
+                file=request.FILES.get("file"),
+            )
+        except ApprovalTask.DoesNotExist:
+            raise Http404
+        except (DjangoValidationError, DjangoPermissionDenied) as exc:
+            return error_response(exc)
+        return Response(SharedDocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+
+
+class SharedDocumentFile(APIView):
+    """Download a shared document: the departments of its case and the power bureau; 404 for others."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        doc = get_object_or_404(selectors.shared_documents_visible_to(request.user), pk=pk)
+        response = FileResponse(
+            doc.file.open("rb"),
+            content_type=doc.content_type,
+            filename=f"{doc.kind}-{doc.pk}-v{doc.version}{doc.extension}",
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
