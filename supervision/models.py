@@ -1,0 +1,140 @@
+"""督办 orders and the history of credit records.
+
+A supervision order 督办单 is issued by a supervisor on an overdue or escalated stage (or permit) clock of
+a case, with a required reply date; the responsible organisation answers; the issuer closes it or sends it
+back. Its history is append-only ``SupervisionOrderEvent`` rows. ``CreditRecordEvent`` is the append-only
+history of a credit record (added by hand, corrected 信用修复), beside the record ``deadlines`` keeps.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from deadlines.models import StageCode
+
+
+class OrderState(models.TextChoices):
+    OPEN = "open", _("待答复")
+    ANSWERED = "answered", _("已答复")
+    CLOSED = "closed", _("已办结")
+
+
+class SupervisionOrder(models.Model):
+    """督办单: one order on one clock of one case."""
+
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name=_("申请"),
+        on_delete=models.PROTECT,
+        related_name="supervision_orders",
+    )
+    clock = models.ForeignKey(
+        "deadlines.StageClock", verbose_name=_("环节计时"), on_delete=models.PROTECT, related_name="+"
+    )
+    stage = models.CharField(_("环节"), max_length=20, choices=StageCode.choices)
+    level_at_issue = models.CharField(_("督办时状态"), max_length=10)
+    issuing_org = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("督办单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    responsible_org = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("督办人"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("督办时间"))
+    instruction = models.TextField(_("督办事项"))
+    reply_due = models.DateField(_("要求答复日期"))
+    state = FSMField(
+        _("状态"), max_length=10, choices=OrderState.choices, default=OrderState.OPEN, protected=True
+    )
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("督办单")
+        verbose_name_plural = _("督办单")
+        indexes = [
+            models.Index(fields=["state", "reply_due"], name="order_state_due_idx"),
+            models.Index(fields=["responsible_org", "state"], name="order_resp_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock"], condition=~Q(state="closed"), name="one_unclosed_order_per_clock"
+            )
+        ]
+
+    def __str__(self):
+        return _("督办单 #%(id)s") % {"id": self.pk}
+
+    @transition(state, source=OrderState.OPEN, target=OrderState.ANSWERED)
+    def answer(self):
+        """The responsible organisation answers 答复."""
+
+    @transition(state, source=OrderState.ANSWERED, target=OrderState.OPEN)
+    def send_back(self):
+        """The issuer finds the answer insufficient 退回重新答复."""
+
+    @transition(state, source=OrderState.ANSWERED, target=OrderState.CLOSED)
+    def close(self):
+        """The issuer accepts the answer 办结."""
+
+
+class SupervisionOrderEvent(models.Model):
+    """Append-only history of an order: issued, answered, sent back, closed."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("下发督办")
+        ANSWERED = "answered", _("答复")
+        SENT_BACK = "sent_back", _("退回重新答复")
+        CLOSED = "closed", _("办结")
+
+    order = models.ForeignKey(SupervisionOrder, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("事件"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("单位"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"))
+    text = models.TextField(_("内容"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("督办记录")
+        verbose_name_plural = _("督办记录")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CreditRecordEvent(models.Model):
+    """Append-only history of a credit record 信用记录: added by hand, corrected 信用修复."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("人工记录")
+        CORRECTED = "corrected", _("信用修复")
+
+    record = models.ForeignKey(
+        "deadlines.CreditRecord", on_delete=models.PROTECT, related_name="supervision_events"
+    )
+    kind = models.CharField(_("事件"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"))
+    text = models.TextField(_("说明"))
+    state_before = models.CharField(_("原状态"), max_length=10, blank=True)
+    state_after = models.CharField(_("新状态"), max_length=10)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("信用记录变更")
+        verbose_name_plural = _("信用记录变更")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.record_id}"

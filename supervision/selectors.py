@@ -1,0 +1,775 @@
+"""The readers of supervision: every dashboard figure as a database aggregate, the cases behind each
+figure (drill-down), 督办 orders and credit records, and the public page's figures.
+
+Working days come from the calendar table: a finished clock stores its elapsed working days (customer
+time excluded, computed from the cumulative ordinals); the lists compute how late an open clock is as a
+difference of ordinals in SQL. Nothing loops over cases in Python.
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from django.apps import apps
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Application, ApplicationState
+from deadlines.calendar import SHANGHAI, end_of_day, start_of_day
+from deadlines.models import CalendarDay, CreditRecord, Level, StageClock, StageCode
+from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
+
+from .aggregates import PercentileCont, has_percentile, percentile
+from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
+from .models import OrderState, SupervisionOrder
+from .scope import Scope
+
+OVERALL = StageCode.OVERALL
+# Stages without a limit of their own are not judged per unit (行政审批 ends with its last permit).
+UNJUDGED_STAGES = (StageCode.OVERALL, StageCode.APPROVAL)
+STAGE_ORDER = [c for c in StageCode.values if c != OVERALL]
+LIST_LEVELS = (Level.ESCALATED, Level.OVERDUE, Level.WARNING)
+CASE_STATES = [s for s in ApplicationState.values if s != ApplicationState.DRAFT]
+P90 = 0.9
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Period (inclusive dates, Asia/Shanghai), category code or "", responsible organisation id or None."""
+
+    date_from: date
+    date_to: date
+    category: str = ""
+    org_id: int | None = None
+
+    @property
+    def start(self):
+        return start_of_day(self.date_from)
+
+    @property
+    def end(self):
+        return end_of_day(self.date_to)
+
+    def params(self) -> dict:
+        found = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        if self.category:
+            found["category"] = self.category
+        if self.org_id:
+            found["org"] = str(self.org_id)
+        return found
+
+    def with_month(self, month: date) -> "Filters":
+        nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return replace(self, date_from=month, date_to=nxt - timedelta(days=1))
+
+
+def default_filters(today: date) -> Filters:
+    """The last twelve months up to today."""
+    first = today.replace(day=1)
+    for _i in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return Filters(date_from=first, date_to=today)
+
+
+def _app_ct_id() -> int:
+    from applications.selectors import application_content_type
+
+    return application_content_type().pk
+
+
+def _org_family(org_id) -> list:
+    from accounts.models import Organisation
+
+    return list(Organisation.objects.filter(Q(pk=org_id) | Q(parent_id=org_id)).values_list("pk", flat=True))
+
+
+def _case_ids(q: Q):
+    return Application.objects.filter(q).values("pk")
+
+
+# --- The bases of every figure -----------------------------------------------------------------------------
+
+
+def stage_clocks(scope: Scope, f: Filters) -> QuerySet:
+    """Stage clocks (overall excluded) of cases the supervisor coordinates, filtered."""
+    qs = StageClock.objects.filter(subject_type_id=_app_ct_id()).exclude(stage=OVERALL)
+    if not scope.is_lead:
+        qs = qs.filter(coordinating_org_id__in=scope.org_ids)
+    if f.org_id:
+        qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+    if f.category:
+        qs = qs.filter(subject_id__in=_case_ids(CATEGORY_Q[f.category]))
+    return qs
+
+
+def cases(scope: Scope, f: Filters) -> QuerySet:
+    """Submitted cases with a stage the supervisor coordinates (the lead: every one), filtered."""
+    qs = Application.objects.exclude(state=ApplicationState.DRAFT)
+    ct = _app_ct_id()
+    if not scope.is_lead:
+        qs = qs.filter(
+            Exists(
+                StageClock.objects.filter(
+                    subject_type_id=ct, subject_id=OuterRef("pk"), coordinating_org_id__in=scope.org_ids
+                )
+            )
+        )
+    if f.org_id:
+        qs = qs.filter(
+            Exists(
+                StageClock.objects.filter(
+                    subject_type_id=ct,
+                    subject_id=OuterRef("pk"),
+                    responsible_org_id__in=_org_family(f.org_id),
+                ).exclude(stage=OVERALL)
+            )
+        )
+    if f.category:
+        qs = qs.filter(CATEGORY_Q[f.category])
+    return qs
+
+
+def overall_clocks(scope: Scope, f: Filters) -> QuerySet:
+    """The overall clocks (submission to power-on, customer time excluded) of the cases in scope."""
+    qs = StageClock.objects.filter(subject_type_id=_app_ct_id(), stage=OVERALL)
+    if scope.is_lead and not f.org_id:
+        if f.category:
+            qs = qs.filter(subject_id__in=_case_ids(CATEGORY_Q[f.category]))
+        return qs
+    return qs.filter(subject_id__in=cases(scope, f).values("pk"))
+
+
+def _in_period(qs, field, f: Filters):
+    return qs.filter(**{f"{field}__gte": f.start, f"{field}__lt": f.end})
+
+
+def _finished(qs, f: Filters):
+    return _in_period(qs, "finished_at", f).filter(elapsed_working_days__isnull=False)
+
+
+# --- Figures ------------------------------------------------------------------------------------------------
+
+
+def state_counts(scope, f) -> dict:
+    """Cases submitted in the period, by state (one query, conditional aggregation)."""
+    qs = _in_period(cases(scope, f), "submitted_at", f)
+    return qs.aggregate(
+        total=Count("pk"), **{state: Count("pk", filter=Q(state=state)) for state in CASE_STATES}
+    )
+
+
+def open_stage_counts(scope, f) -> list[dict]:
+    """Clocks running now, by stage: total, paused, warning, overdue, escalated."""
+    rows = (
+        stage_clocks(scope, f)
+        .filter(finished_at__isnull=True, cancelled_at__isnull=True)
+        .values("stage")
+        .annotate(
+            total=Count("pk"),
+            paused=Count("pk", filter=Q(paused_at__isnull=False)),
+            warning=Count("pk", filter=Q(level=Level.WARNING)),
+            overdue=Count("pk", filter=Q(level=Level.OVERDUE)),
+            escalated=Count("pk", filter=Q(level=Level.ESCALATED)),
+        )
+        .order_by()
+    )
+    by_stage = {r["stage"]: r for r in rows}
+    return [{**by_stage[s], "label": StageCode(s).label} for s in STAGE_ORDER if s in by_stage]
+
+
+def _durations(qs, categories) -> dict:
+    """{stage: {category or "all": {"n", "mean", "p90"}}} of finished clocks."""
+    found = {}
+    for code in categories:
+        sub = qs if code == "all" else qs.filter(subject_id__in=_case_ids(CATEGORY_Q[code]))
+        aggregates = {"n": Count("pk"), "mean": Avg("elapsed_working_days")}
+        if has_percentile():
+            aggregates["p90"] = PercentileCont("elapsed_working_days", P90)
+        for row in sub.values("stage").annotate(**aggregates).order_by():
+            found.setdefault(row["stage"], {})[code] = row
+        if not has_percentile():
+            values = {}
+            for stage, days in sub.values_list("stage", "elapsed_working_days"):
+                values.setdefault(stage, []).append(days)
+            for stage, days in values.items():
+                found[stage][code]["p90"] = percentile(days, P90)
+    return found
+
+
+def stage_durations(scope, f) -> dict:
+    """Mean and 90th percentile working days per stage (and overall) and per category, customer time
+    excluded, of the clocks finished in the period."""
+    categories = ["all", *([f.category] if f.category else CATEGORIES)]
+    stage = _durations(_finished(stage_clocks(scope, f), f), categories)
+    overall = _durations(_finished(overall_clocks(scope, f), f), categories)
+    rows = []
+    for code in [*STAGE_ORDER, OVERALL]:
+        cells = (overall if code == OVERALL else stage).get(code)
+        if cells:
+            rows.append(
+                {
+                    "stage": code,
+                    "label": StageCode(code).label,
+                    "cells": [cells.get(c, {"n": 0, "mean": None, "p90": None}) for c in categories],
+                }
+            )
+    return {
+        "categories": [(c, _("全部") if c == "all" else CATEGORIES[c]) for c in categories],
+        "rows": rows,
+    }
+
+
+def on_time_by_org(scope, f) -> list[dict]:
+    """Per responsible organisation: stage clocks finished in the period, on time and late, the on-time
+    rate (%), and the clocks overdue right now."""
+    finished = (
+        _finished(stage_clocks(scope, f), f)
+        .exclude(stage__in=UNJUDGED_STAGES)
+        .filter(responsible_org__isnull=False)
+        .values("responsible_org", "responsible_org__name", "responsible_org__sort_order")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(finished_late=True)),
+            on_time=Count("pk", filter=Q(finished_late=False)),
+        )
+        .annotate(rate=Cast(F("on_time"), FloatField()) * Value(100.0) / Cast(F("n"), FloatField()))
+        .order_by("responsible_org__sort_order", "responsible_org")
+    )
+    open_late = dict(
+        stage_clocks(scope, f)
+        .filter(
+            finished_at__isnull=True,
+            cancelled_at__isnull=True,
+            level__in=(Level.OVERDUE, Level.ESCALATED),
+            responsible_org__isnull=False,
+        )
+        .values("responsible_org")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("responsible_org", "n")
+    )
+    rows = []
+    for r in finished:
+        rows.append({**r, "open_overdue": open_late.pop(r["responsible_org"], 0)})
+    if open_late:
+        from accounts.models import Organisation
+
+        for org in Organisation.objects.filter(pk__in=open_late):
+            rows.append(
+                {
+                    "responsible_org": org.pk,
+                    "responsible_org__name": org.name,
+                    "n": 0,
+                    "late": 0,
+                    "on_time": 0,
+                    "rate": None,
+                    "open_overdue": open_late[org.pk],
+                }
+            )
+    return rows
+
+
+def _overall_limits() -> dict:
+    """The overall commitment per category (working days) from the policy in force, and the average."""
+    try:
+        policy = policy_in_force(timezone.localdate())
+    except NoPolicyInForce:
+        return {"average": None}
+    limits = {"average": policy.average_max_working_days}
+    policy._prefetched_objects_cache = {
+        "rules": list(
+            policy.rules.select_related("responsible_org", "coordinating_org").order_by("sort_order", "id")
+        )
+    }
+    for code, facts in GUIDE_FACTS.items():
+        rule = rule_for_stage(policy, facts, OVERALL)
+        limits[code] = rule.limit_working_days if rule else None
+    return limits
+
+
+def commitments(scope, f) -> dict:
+    """The overall commitments (average ≤ 25; LV without external works ≤ 5; with ≤ 30) over the cases
+    connected in the period, and how many broke theirs; plus the open cases already past theirs."""
+    qs = _finished(overall_clocks(scope, f), f)
+    aggregates = {
+        "n": Count("pk"),
+        "mean": Avg("elapsed_working_days"),
+        "broken": Count("pk", filter=Q(finished_late=True)),
+    }
+    for code, q in CATEGORY_Q.items():
+        in_cat = Q(subject_id__in=_case_ids(q))
+        aggregates[f"{code}__n"] = Count("pk", filter=in_cat)
+        aggregates[f"{code}__mean"] = Avg("elapsed_working_days", filter=in_cat)
+        aggregates[f"{code}__broken"] = Count("pk", filter=in_cat & Q(finished_late=True))
+    agg = qs.aggregate(**aggregates)
+    open_broken = (
+        overall_clocks(scope, f)
+        .filter(
+            finished_at__isnull=True, cancelled_at__isnull=True, level__in=(Level.OVERDUE, Level.ESCALATED)
+        )
+        .count()
+    )
+    limits = _overall_limits()
+    rows = [
+        {
+            "category": code,
+            "label": label,
+            "limit": limits.get(code),
+            "n": agg[f"{code}__n"],
+            "mean": agg[f"{code}__mean"],
+            "broken": agg[f"{code}__broken"],
+        }
+        for code, label in CATEGORIES.items()
+        if not f.category or code == f.category
+    ]
+    average_limit = limits.get("average")
+    return {
+        "n": agg["n"],
+        "mean": agg["mean"],
+        "broken": agg["broken"],
+        "average_limit": average_limit,
+        "average_met": None if agg["mean"] is None or average_limit is None else agg["mean"] <= average_limit,
+        "rows": rows,
+        "open_broken": open_broken,
+    }
+
+
+def monthly_trend(scope, f) -> list[dict]:
+    """Per month of the period: cases submitted, cases connected, their mean working days and how many
+    broke their commitment."""
+    connected = (
+        _finished(overall_clocks(scope, f), f)
+        .annotate(month=TruncMonth("finished_at", tzinfo=SHANGHAI))
+        .values("month")
+        .annotate(
+            connected=Count("pk"),
+            mean=Avg("elapsed_working_days"),
+            broken=Count("pk", filter=Q(finished_late=True)),
+        )
+        .order_by("month")
+    )
+    submitted = (
+        _in_period(cases(scope, f), "submitted_at", f)
+        .annotate(month=TruncMonth("submitted_at", tzinfo=SHANGHAI))
+        .values("month")
+        .annotate(submitted=Count("pk"))
+        .order_by("month")
+    )
+    months = OrderedDict()
+    month = f.date_from.replace(day=1)
+    while month <= f.date_to:
+        months[month] = {"month": month, "submitted": 0, "connected": 0, "mean": None, "broken": 0}
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+    def key(value):
+        return (value.date() if hasattr(value, "date") else value).replace(day=1)
+
+    for row in submitted:
+        months.setdefault(
+            key(row["month"]), {"month": key(row["month"]), "connected": 0, "mean": None, "broken": 0}
+        )["submitted"] = row["submitted"]
+    for row in connected:
+        entry = months.setdefault(key(row["month"]), {"month": key(row["month"]), "submitted": 0})
+        entry.update(connected=row["connected"], mean=row["mean"], broken=row["broken"])
+    return list(months.values())
+
+
+def indicators(scope, f) -> dict:
+    """The 获得电力 indicators of the cases connected in the period: procedures, time in working days
+    (overall clock) and calendar days, customer cost, share of zero-investment cases; by category."""
+    from .categories import CUSTOMER_PROCEDURES
+
+    qs = _in_period(cases(scope, f), "connected_at", f).filter(submitted_at__isnull=False)
+    span = ExpressionWrapper(F("connected_at") - F("submitted_at"), output_field=DurationField())
+    aggregates = {}
+    groups = [("all", Q())] + [(c, q) for c, q in CATEGORY_Q.items() if not f.category or c == f.category]
+    for code, q in groups:
+        aggregates[f"{code}__n"] = Count("pk", filter=q) if q else Count("pk")
+        aggregates[f"{code}__calendar"] = Avg(span, filter=q) if q else Avg(span)
+        aggregates[f"{code}__cost"] = Avg("customer_cost", filter=q) if q else Avg("customer_cost")
+        zero = Q(zero_investment=True) & q
+        aggregates[f"{code}__zero"] = Count("pk", filter=zero)
+    agg = qs.aggregate(**aggregates)
+    working = commitments(scope, f)
+    working_by = {r["category"]: r["mean"] for r in working["rows"]}
+    working_by["all"] = working["mean"]
+    rows = []
+    for code, _q in groups:
+        n = agg[f"{code}__n"]
+        calendar = agg[f"{code}__calendar"]
+        rows.append(
+            {
+                "category": code,
+                "label": _("全部") if code == "all" else CATEGORIES[code],
+                "procedures": len(CUSTOMER_PROCEDURES.get(code, CUSTOMER_PROCEDURES["lv_plain"])),
+                "n": n,
+                "working_days": working_by.get(code),
+                "calendar_days": None if calendar is None else calendar.total_seconds() / 86400,
+                "cost": agg[f"{code}__cost"],
+                "zero": agg[f"{code}__zero"],
+                "zero_share": None if not n else agg[f"{code}__zero"] * 100.0 / n,
+            }
+        )
+    return {"rows": rows, "commitments": working}
+
+
+def _rating_model():
+    try:
+        return apps.get_model("applications", "SatisfactionRating")
+    except LookupError:
+        return None
+
+
+def satisfaction(scope, f) -> dict | None:
+    """Ratings given in the period on cases in scope: count, mean score, count per score."""
+    Rating = _rating_model()  # noqa: N806
+    if Rating is None:
+        return None
+    qs = _in_period(Rating.objects.filter(application__in=cases(scope, f)), "rated_at", f)
+    agg = qs.aggregate(
+        n=Count("pk"), mean=Avg("score"), **{f"s{i}": Count("pk", filter=Q(score=i)) for i in range(1, 6)}
+    )
+    agg["scores"] = [(i, agg[f"s{i}"]) for i in range(5, 0, -1)]
+    return agg
+
+
+def _ordinal_of(expression):
+    return Subquery(CalendarDay.objects.filter(date=expression).values("ordinal")[:1])
+
+
+def with_working_days_late(qs: QuerySet, today: date) -> QuerySet:
+    """Annotate ``days_late``: working days from the due day to ``today`` (negative: days left), from the
+    cumulative ordinals of the calendar table."""
+    last_day = TruncDate(
+        ExpressionWrapper(F("due_at") - timedelta(microseconds=1), output_field=DateTimeField()),
+        tzinfo=SHANGHAI,
+    )
+    return qs.annotate(due_day=last_day).annotate(
+        days_late=ExpressionWrapper(
+            _ordinal_of(Value(today)) - _ordinal_of(OuterRef("due_day")), output_field=IntegerField()
+        )
+    )
+
+
+def level_lists(scope, f, *, today: date, limit: int = LIST_LIMIT) -> dict:
+    """The warning, overdue and escalated lists: open stage clocks at that level, most urgent first, with
+    their case, their working days late and any unclosed 督办 order."""
+    qs = stage_clocks(scope, f).filter(finished_at__isnull=True, cancelled_at__isnull=True)
+    found = {}
+    for level in LIST_LEVELS:
+        found[level] = list(
+            with_working_days_late(qs.filter(level=level), today)
+            .select_related("responsible_org", "coordinating_org")
+            .order_by("due_at", "pk")[:limit]
+        )
+    clocks = [c for rows in found.values() for c in rows]
+    _attach_cases(clocks)
+    return found
+
+
+def _attach_cases(clocks) -> None:
+    ids = {c.subject_id for c in clocks}
+    by_id = Application.objects.only(
+        "pk", "number", "applicant_name", "state", "voltage", "power_sources", "external_works"
+    ).in_bulk(ids)
+    orders = {
+        o.clock_id: o
+        for o in SupervisionOrder.objects.filter(clock__in=clocks).exclude(state=OrderState.CLOSED)
+    }
+    for clock in clocks:
+        clock.application = by_id.get(clock.subject_id)
+        clock.open_order = orders.get(clock.pk)
+
+
+def level_counts(scope, f) -> dict:
+    qs = stage_clocks(scope, f).filter(finished_at__isnull=True, cancelled_at__isnull=True)
+    return qs.aggregate(**{level: Count("pk", filter=Q(level=level)) for level in LIST_LEVELS})
+
+
+def orders_visible(scope: Scope) -> QuerySet:
+    qs = SupervisionOrder.objects.all()
+    if not scope.is_lead:
+        qs = qs.filter(Q(issuing_org_id__in=scope.org_ids) | Q(responsible_org_id__in=scope.org_ids))
+    return qs
+
+
+def orders_summary(scope, f, *, today: date) -> dict:
+    qs = orders_visible(scope)
+    if f.category:
+        qs = qs.filter(application__in=_case_ids(CATEGORY_Q[f.category]))
+    if f.org_id:
+        qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+    agg = qs.aggregate(
+        open=Count("pk", filter=Q(state=OrderState.OPEN)),
+        answered=Count("pk", filter=Q(state=OrderState.ANSWERED)),
+        closed=Count("pk", filter=Q(state=OrderState.CLOSED)),
+        reply_overdue=Count("pk", filter=Q(state=OrderState.OPEN, reply_due__lt=today)),
+    )
+    agg["unclosed"] = list(
+        qs.exclude(state=OrderState.CLOSED)
+        .select_related("application", "responsible_org", "issuing_org")
+        .order_by("reply_due", "pk")[:LIST_LIMIT]
+    )
+    return agg
+
+
+def dashboard(scope: Scope, f: Filters, *, today: date) -> dict:
+    """Every figure of the dashboard."""
+    return {
+        "states": state_counts(scope, f),
+        "open_stages": open_stage_counts(scope, f),
+        "level_counts": level_counts(scope, f),
+        "lists": level_lists(scope, f, today=today),
+        "durations": stage_durations(scope, f),
+        "orgs": on_time_by_org(scope, f),
+        "indicators": indicators(scope, f),
+        "trend": monthly_trend(scope, f),
+        "satisfaction": satisfaction(scope, f),
+        "orders": orders_summary(scope, f, today=today),
+    }
+
+
+# --- Drill-down: the cases behind a figure -----------------------------------------------------------------
+
+
+def _ids(qs):
+    return qs.values("subject_id")
+
+
+def drill_down(scope: Scope, f: Filters, params) -> tuple[str, QuerySet]:
+    """(title, cases) behind one figure. ``params`` is the query dict: ``fig`` names the figure, the
+    rest its coordinates (``state``, ``stage``, ``level``, ``cat``, ``late``, ``month``, ``score``, ...).
+    An unknown figure gives no cases."""
+    fig = params.get("fig", "")
+    stage = params.get("stage", "")
+    level = params.get("level", "")
+    cat = params.get("cat", "")
+    if cat and cat not in CATEGORY_Q:
+        cat = ""
+    base = cases(scope, f)
+    title = ""
+    qs = base.none()
+    if fig == "state":
+        state = params.get("state", "")
+        qs = _in_period(base, "submitted_at", f)
+        if state in CASE_STATES:
+            qs = qs.filter(state=state)
+            title = _("状态：%(s)s") % {"s": ApplicationState(state).label}
+        else:
+            title = _("期间内提交的申请")
+    elif fig == "open" and stage in STAGE_ORDER:
+        clocks = stage_clocks(scope, f).filter(
+            stage=stage, finished_at__isnull=True, cancelled_at__isnull=True
+        )
+        if level == "paused":
+            clocks = clocks.filter(paused_at__isnull=False)
+        elif level in Level.values:
+            clocks = clocks.filter(level=level)
+        qs = base.filter(pk__in=_ids(clocks))
+        title = _("在办：%(stage)s") % {"stage": StageCode(stage).label}
+    elif fig == "level" and level in LIST_LEVELS:
+        clocks = stage_clocks(scope, f).filter(
+            level=level, finished_at__isnull=True, cancelled_at__isnull=True
+        )
+        qs = base.filter(pk__in=_ids(clocks))
+        title = Level(level).label
+    elif fig == "stage_time" and (stage in STAGE_ORDER or stage == OVERALL):
+        source = overall_clocks(scope, f) if stage == OVERALL else stage_clocks(scope, f)
+        qs = base.filter(pk__in=_ids(_finished(source.filter(stage=stage), f)))
+        title = _("办结：%(stage)s") % {"stage": StageCode(stage).label}
+    elif fig == "org" and params.get("org_id", "").isdigit():
+        clocks = (
+            stage_clocks(scope, f)
+            .filter(responsible_org_id=int(params["org_id"]))
+            .exclude(stage__in=UNJUDGED_STAGES)
+        )
+        if params.get("open_overdue"):
+            clocks = clocks.filter(
+                finished_at__isnull=True,
+                cancelled_at__isnull=True,
+                level__in=(Level.OVERDUE, Level.ESCALATED),
+            )
+        else:
+            clocks = _finished(clocks, f)
+            if params.get("late"):
+                clocks = clocks.filter(finished_late=True)
+        qs = base.filter(pk__in=_ids(clocks))
+        title = _("责任单位办理情况")
+    elif fig == "commitment":
+        clocks = _finished(overall_clocks(scope, f), f)
+        if params.get("broken"):
+            clocks = clocks.filter(finished_late=True)
+        qs = base.filter(pk__in=_ids(clocks))
+        title = _("超出承诺时间") if params.get("broken") else _("期间内送电")
+    elif fig == "open_broken":
+        clocks = overall_clocks(scope, f).filter(
+            finished_at__isnull=True, cancelled_at__isnull=True, level__in=(Level.OVERDUE, Level.ESCALATED)
+        )
+        qs = base.filter(pk__in=_ids(clocks))
+        title = _("在办已超承诺时间")
+    elif fig == "month":
+        try:
+            month = date.fromisoformat(params.get("month", "") + "-01")
+        except ValueError:
+            month = None
+        if month is not None:
+            clocks = _finished(overall_clocks(scope, f), f.with_month(month))
+            clocks = _in_period(clocks, "finished_at", f)
+            if params.get("broken"):
+                clocks = clocks.filter(finished_late=True)
+            qs = base.filter(pk__in=_ids(clocks))
+            title = _("%(month)s 送电") % {"month": f"{month:%Y-%m}"}
+    elif fig == "submitted_month":
+        try:
+            month = date.fromisoformat(params.get("month", "") + "-01")
+        except ValueError:
+            month = None
+        if month is not None:
+            qs = _in_period(_in_period(base, "submitted_at", f.with_month(month)), "submitted_at", f)
+            title = _("%(month)s 提交") % {"month": f"{month:%Y-%m}"}
+    elif fig == "connected":
+        qs = _in_period(base, "connected_at", f).filter(submitted_at__isnull=False)
+        if params.get("zero"):
+            qs = qs.filter(zero_investment=True)
+        title = _("期间内送电")
+    elif fig == "satisfaction":
+        Rating = _rating_model()  # noqa: N806
+        if Rating is not None:
+            ratings = _in_period(Rating.objects.all(), "rated_at", f)
+            if params.get("score", "").isdigit():
+                ratings = ratings.filter(score=int(params["score"]))
+            qs = base.filter(pk__in=ratings.values("application_id"))
+            title = _("满意度评价")
+    if cat:
+        qs = qs.filter(CATEGORY_Q[cat])
+    return str(title), qs
+
+
+def with_case_figures(qs: QuerySet) -> QuerySet:
+    """Annotate each case with its overall working days, its current stage and level (for lists)."""
+    ct = _app_ct_id()
+    overall = StageClock.objects.filter(
+        subject_type_id=ct, subject_id=OuterRef("pk"), stage=OVERALL
+    ).order_by("-pk")
+    current = (
+        StageClock.objects.filter(
+            subject_type_id=ct, subject_id=OuterRef("pk"), finished_at__isnull=True, cancelled_at__isnull=True
+        )
+        .exclude(stage=OVERALL)
+        .order_by("due_at", "pk")
+    )
+    return qs.annotate(
+        overall_days=Subquery(overall.values("elapsed_working_days")[:1]),
+        overall_late=Subquery(overall.values("finished_late")[:1]),
+        current_stage=Subquery(current.values("stage")[:1]),
+        current_level=Subquery(current.values("level")[:1]),
+    ).select_related("account_manager")
+
+
+# --- For the case page (the portal engineer's) -------------------------------------------------------------
+
+
+def orders_for_application(application) -> list[SupervisionOrder]:
+    """The case's 督办 orders, oldest first, each with ``events`` (issued, answered, sent back, closed)
+    prefetched, for the case timeline. Visibility of the case is the caller's check."""
+    return list(
+        SupervisionOrder.objects.filter(application=application)
+        .select_related("issuing_org", "responsible_org", "issued_by")
+        .prefetch_related("events__actor", "events__organisation")
+        .order_by("issued_at", "pk")
+    )
+
+
+# --- Credit records ----------------------------------------------------------------------------------------
+
+
+def credit_summary_by_organisation() -> list[dict]:
+    return list(
+        CreditRecord.objects.filter(organisation__isnull=False)
+        .values("organisation", "organisation__name", "organisation__code")
+        .annotate(
+            total=Count("pk"),
+            active=Count("pk", filter=Q(state=CreditRecord.State.ACTIVE)),
+            corrected=Count("pk", filter=Q(state=CreditRecord.State.CORRECTED)),
+            days_late=Coalesce(Sum("working_days_late"), 0),
+        )
+        .order_by("-active", "organisation__name")
+    )
+
+
+def credit_summary_by_applicant() -> list[dict]:
+    return list(
+        CreditRecord.objects.filter(applicant__isnull=False)
+        .values("applicant", "applicant_name")
+        .annotate(
+            total=Count("pk"),
+            active=Count("pk", filter=Q(state=CreditRecord.State.ACTIVE)),
+            corrected=Count("pk", filter=Q(state=CreditRecord.State.CORRECTED)),
+        )
+        .order_by("-active", "applicant_name")
+    )
+
+
+def credit_records(**filters) -> QuerySet:
+    return (
+        CreditRecord.objects.filter(**filters)
+        .select_related("organisation", "applicant", "recorded_by", "corrected_by")
+        .prefetch_related("supervision_events__actor")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def attach_case_numbers(records) -> None:
+    ct = _app_ct_id()
+    ids = {r.subject_id for r in records if r.subject_type_id == ct and r.subject_id}
+    numbers = dict(Application.objects.filter(pk__in=ids).values_list("pk", "number"))
+    for r in records:
+        r.case_number = numbers.get(r.subject_id) if r.subject_type_id == ct else None
+
+
+# --- The public page ---------------------------------------------------------------------------------------
+
+
+def public_figures(today: date) -> dict:
+    """This month's figures for the public page, with no personal data: cases connected, their mean
+    working days (customer time excluded), and the on-time rate of the stages finished this month."""
+    f = Filters(date_from=today.replace(day=1), date_to=today)
+    ct = _app_ct_id()
+    overall = _finished(StageClock.objects.filter(subject_type_id=ct, stage=OVERALL), f).aggregate(
+        mean=Avg("elapsed_working_days"), broken=Count("pk", filter=Q(finished_late=True))
+    )
+    connected = _in_period(
+        Application.objects.filter(state=ApplicationState.CONNECTED), "connected_at", f
+    ).count()
+    stages = (
+        _finished(StageClock.objects.filter(subject_type_id=ct), f)
+        .exclude(stage__in=UNJUDGED_STAGES)
+        .aggregate(n=Count("pk"), on_time=Count("pk", filter=Q(finished_late=False)))
+    )
+    return {
+        "month": f.date_from,
+        "connected": connected,
+        "mean_working_days": overall["mean"],
+        "broken": overall["broken"],
+        "stages_finished": stages["n"],
+        "on_time_rate": None if not stages["n"] else stages["on_time"] * 100.0 / stages["n"],
+    }
