@@ -160,3 +160,60 @@ def test_customer_applies_staff_connects_customer_rates(
     assert response.status == 404
     assert application.number not in intruder.content()
     assert external == [], external
+
+
+def test_window_pushes_and_a_department_grants_a_permit(
+    browser, live_server, psb_staff, make_user, screenshot_dir
+):
+    from approvals.models import ApprovalTask
+    from tests.applications.factories import case_in_state
+
+    base = live_server.url
+    window = make_user("window_b", roles=["window", "reviewer"], org="xzsp", real_name="窗口受理员")
+    planner = make_user("zrzy_b", roles=["reviewer"], org="zrzy", real_name="规划审查员")
+    application = case_in_state("approving", staff=psb_staff, road_excavation=True)
+    external = []
+
+    def new_page():
+        p = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
+        p.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
+        return p
+
+    # The one-stop window accepts the filing: the permits are pushed to the departments.
+    page = new_page()
+    sign_in(page, base, window.username, TEST_PASSWORD)
+    expect(page.locator("h1")).to_have_text("审批任务")
+    expect(page.locator(".task-row")).to_have_count(1)
+    with page.expect_navigation():
+        page.get_by_role("link", name="受理施工申请").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="受理并推送审批部门").click()
+    expect(page.locator("#task-state")).to_contain_text("已办结")
+
+    # The planning office reviews, uploads the permit to the shared file and grants it.
+    page = new_page()
+    sign_in(page, base, planner.username, TEST_PASSWORD)
+    shoot(page, screenshot_dir, "approvals-queue")
+    with page.expect_navigation():
+        page.get_by_role("link", name="规划许可").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="开始审查").click()
+    page.locator("#upload-form").get_by_label("材料类别").select_option("permit")
+    page.locator("#upload-form").get_by_label("名称（选填）").fill("建设工程规划许可证")
+    page.set_input_files(
+        "#upload-form input[type=file]",
+        files=[{"name": "permit.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}],
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="上传并共享").click()
+    expect(page.locator(".shared-documents")).to_contain_text("建设工程规划许可证")
+    grant = page.locator("#task-action-grant")
+    grant.get_by_label("许可文号").fill("规划许可〔2026〕88号")
+    shoot(page, screenshot_dir, "approvals-task")
+    with page.expect_navigation():
+        grant.get_by_role("button", name="准予许可（出件）").click()
+    expect(page.locator("#task-state")).to_contain_text("已办结")
+    expect(page.locator("#permit-number")).to_have_text("规划许可〔2026〕88号")
+    task = ApprovalTask.objects.get(application=application, kind="planning_permit")
+    assert task.state == "granted"
+    assert external == [], external
