@@ -174,8 +174,6 @@ def customer_action(application, user) -> dict | None:
         return {"kind": "supply", "text": _("请按一次性告知补齐资料后重新提交。")}
     if application.paused_at is not None and application.is_open:
         return {"kind": "resume", "text": _("办理正在等待您：完成后请点击“我已处理完毕”，恢复计时。")}
-    if application.state == S.CONNECTED and not hasattr(application, "rating_cached"):
-        return None
     return None
 
 

@@ -96,7 +96,12 @@ TASK_FORMS = {
 }
 
 
-HISTORY_LABELS = {"create": gettext_lazy("创建"), "push": gettext_lazy("推送至本部门")}
+HISTORY_LABELS = {
+    "create": gettext_lazy("创建"),
+    "push": gettext_lazy("推送至本部门"),
+    "upload_document": gettext_lazy("上传共享材料"),
+    "withdraw": gettext_lazy("撤销"),
+}
 
 
 def _form(name, data=None):

@@ -190,3 +190,13 @@ def test_another_customers_case_is_404_everywhere(client, customer, other_custom
         assert client.post(reverse(f"applications:{name}", kwargs={"pk": application.pk})).status_code == 404
     doc = application.documents.first()
     assert client.get(reverse("applications:document-preview", kwargs={"pk": doc.pk})).status_code == 404
+
+
+def test_pages_switch_to_english(signed_in, customer, settings):
+    signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = signed_in.get(reverse("applications:create")).content.decode()
+    assert "Apply online: new connection or capacity increase" in html
+    assert "Save and preview the application form" in html
+    application = case_in_state("submitted", customer=customer)
+    html = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    assert "Progress" in html and "History" in html and "办理进度" not in html
