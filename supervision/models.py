@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from deadlines.models import StageCode
 
@@ -21,7 +21,7 @@ class OrderState(models.TextChoices):
     CLOSED = "closed", _("已办结")
 
 
-class SupervisionOrder(models.Model):
+class SupervisionOrder(ConcurrentTransitionMixin, models.Model):
     """督办单: one order on one clock of one case."""
 
     application = models.ForeignKey(
