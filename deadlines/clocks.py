@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .calendar import (
     add_working_days_lenient,
@@ -82,7 +83,7 @@ class ClockNotPaused(ClockNotRunning):
 
 
 _ONE_US = timedelta(microseconds=1)
-LATE_EVIDENCE = (
+LATE_EVIDENCE = gettext_noop(
     "{stage}：时限 {limit} 个工作日，应于 {due} 前办结，实际于 {done} 办结，超期 {late} 个工作日。"
 )
 OPEN = Q(finished_at__isnull=True, cancelled_at__isnull=True)

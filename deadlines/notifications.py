@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 CHANNELS = ("inapp", "email", "sms")
 MAX_ATTEMPTS = 6
 CLAIM_SECONDS = 300
-ENQUEUE_CHUNK = 100
+ENQUEUE_CHUNK = 250
 
 
 def backoff_seconds(attempts: int) -> int:

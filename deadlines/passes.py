@@ -13,9 +13,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, F, Q, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Organisation, RoleCode, User
 
@@ -35,9 +36,9 @@ CHANNELS_BY_LEVEL = {
     Level.ESCALATED: ("inapp", "email", "sms"),
 }
 TITLES = {
-    Level.WARNING: "【预警】{subject} {stage}将于 {due} 到期",
-    Level.OVERDUE: "【超期】{subject} {stage}已超过办理时限",
-    Level.ESCALATED: "【督办】{subject} {stage}超期 {days} 个工作日以上",
+    Level.WARNING: gettext_noop("【预警】{subject} {stage}将于 {due} 到期"),
+    Level.OVERDUE: gettext_noop("【超期】{subject} {stage}已超过办理时限"),
+    Level.ESCALATED: gettext_noop("【督办】{subject} {stage}超期 {days} 个工作日以上"),
 }
 
 
@@ -77,54 +78,70 @@ def _one_batch(*, at, counts) -> int:
             level=Case(*[When(cond, then=Value(level)) for cond, level, _n in crossed], default=F("level")),
             next_check_at=Case(*[When(cond, then=nxt) for cond, _l, nxt in crossed], default=F("warning_at")),
         )
-        clocks = list(
-            StageClock.objects.filter(pk__in=ids)
-            .exclude(level=Level.ON_TIME)
-            .values(
-                "pk",
-                "level",
-                "due_at",
-                "provisional",
-                "subject_type_id",
-                "subject_id",
-                "stage",
-                "responsible_org_id",
-                "coordinating_org_id",
-                "assignee_id",
-                "policy_id",
-                "limit_working_days",
-                "escalation_working_days",
-            )
-        )
-        Warning.objects.bulk_create(
-            [
-                Warning(
-                    clock_id=c["pk"],
-                    level=c["level"],
-                    raised_at=at,
-                    due_at=c["due_at"],
-                    provisional=c["provisional"],
-                    subject_type_id=c["subject_type_id"],
-                    subject_id=c["subject_id"],
-                    stage=c["stage"],
-                    responsible_org_id=c["responsible_org_id"],
-                    coordinating_org_id=c["coordinating_org_id"],
-                    pass_token=token,
+        new_ids = _insert_warnings(ids, at=at, token=token)
+        fresh = (
+            list(
+                StageClock.objects.filter(pk__in=new_ids).values(
+                    "pk",
+                    "level",
+                    "due_at",
+                    "provisional",
+                    "subject_type_id",
+                    "subject_id",
+                    "stage",
+                    "responsible_org_id",
+                    "coordinating_org_id",
+                    "assignee_id",
+                    "policy_id",
+                    "limit_working_days",
+                    "escalation_working_days",
                 )
-                for c in clocks
-            ],
-            ignore_conflicts=True,
-            batch_size=2000,
+            )
+            if new_ids
+            else []
         )
-        new_ids = set(Warning.objects.filter(pass_token=token).values_list("clock_id", flat=True))
-        fresh = [c for c in clocks if c["pk"] in new_ids]
         for c in fresh:
             counts[c["level"]] += 1
         counts["notifications"] += _notify_warnings(fresh, at=at)
     return len(ids)
 
 
+_WARNING_COLUMNS = (
+    "clock_id",
+    "level",
+    "raised_at",
+    "due_at",
+    "provisional",
+    "subject_type_id",
+    "subject_id",
+    "stage",
+    "responsible_org_id",
+    "coordinating_org_id",
+    "pass_token",
+)
+
+
+def _insert_warnings(clock_ids, *, at, token) -> list[int]:
+    """INSERT ... SELECT from the clocks, ON CONFLICT (clock, level) DO NOTHING: one statement, and only
+    the warnings raised now come back."""
+    warning_table = Warning._meta.db_table
+    clock_table = StageClock._meta.db_table
+    placeholders = ", ".join(["%s"] * len(clock_ids))
+    sql = (
+        f"INSERT INTO {warning_table} ({', '.join(_WARNING_COLUMNS)}) "
+        f"SELECT id, level, %s, due_at, provisional, subject_type_id, subject_id, stage, responsible_org_id, "
+        f"coordinating_org_id, %s FROM {clock_table} WHERE id IN ({placeholders}) AND level <> %s "
+        f"ON CONFLICT (clock_id, level) DO NOTHING RETURNING clock_id"
+    )
+    token_db = Warning._meta.get_field("pass_token").get_db_prep_value(token, connection)
+    at_db = StageClock._meta.get_field("started_at").get_db_prep_value(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at_db, token_db, *clock_ids, Level.ON_TIME])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _notify_warnings(clocks, *, at) -> int:
+    """One notification per recipient of each new warning; returns how many were created now."""
     if not clocks:
         return 0
     lead_orgs = dict(
@@ -141,61 +158,137 @@ def _notify_warnings(clocks, *, at) -> int:
     subjects = _subject_labels(clocks)
     plan = []
     for c in clocks:
-        level = c["level"]
-        recipients = set()
-        if c["assignee_id"]:
-            recipients.add(c["assignee_id"])
-        else:
-            recipients |= members[(c["responsible_org_id"], "responsible")]
+        recipients = (
+            {c["assignee_id"]} if c["assignee_id"] else set(members[(c["responsible_org_id"], "responsible")])
+        )
         recipients |= members[(c["coordinating_org_id"], "supervisor")]
-        if level == Level.ESCALATED:
+        if c["level"] == Level.ESCALATED:
             recipients |= members[(c["coordinating_org_id"], "leader")]
             recipients |= members[(lead_orgs.get(c["policy_id"]), "leader")]
         plan.append((c, recipients))
     everyone = set().union(*(r for _c, r in plan))
-    contacts = (
-        {
-            pk: (email, phone)
-            for pk, email, phone in User.objects.filter(pk__in=everyone, is_active=True).values_list(
-                "pk", "email", "phone"
-            )
-        }
-        if everyone
-        else {}
-    )
+    if not everyone:
+        return 0
+    contacts = {
+        pk: (bool(email), bool(phone))
+        for pk, email, phone in User.objects.filter(pk__in=everyone, is_active=True).values_list(
+            "pk", "email", "phone"
+        )
+    }
+    texts = _Texts()
     rows = []
     for c, recipients in plan:
         level = c["level"]
         label, url = subjects.get((c["subject_type_id"], c["subject_id"]), (f"#{c['subject_id']}", ""))
-        title, body = _message(c, label)
+        title, body = texts.message(c, label)
         channels = CHANNELS_BY_LEVEL[level]
+        key = f"deadline:{c['pk']}:{level}"
         for user_id in sorted(recipients & contacts.keys()):
-            email, phone = contacts[user_id]
+            has_email, has_phone = contacts[user_id]
             rows.append(
-                Notification(
-                    recipient_id=user_id,
-                    kind=f"deadline.{level}",
-                    title=title[:200],
-                    body=body,
-                    url=url,
-                    subject_type_id=c["subject_type_id"],
-                    subject_id=c["subject_id"],
-                    dedupe_key=f"deadline:{c['pk']}:{level}",
-                    created_at=at,
-                    want_email="email" in channels and bool(email),
-                    want_sms="sms" in channels and bool(phone),
-                    next_attempt_at=at,
+                (
+                    user_id,
+                    f"deadline.{level}",
+                    title[:200],
+                    body,
+                    url[:300],
+                    c["subject_type_id"],
+                    c["subject_id"],
+                    key,
+                    "email" in channels and has_email,
+                    "sms" in channels and has_phone,
                 )
             )
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    keys = list({n.dedupe_key for n in rows})
-    pending = []
-    for i in range(0, len(keys), 1000):
-        pending += Notification.objects.filter(
-            dedupe_key__in=keys[i : i + 1000], delivery_state=DeliveryState.PENDING, created_at=at
-        ).values_list("pk", flat=True)
-    enqueue_after_commit(pending)
-    return len(pending)
+    created = _insert_notifications(rows, at=at)
+    enqueue_after_commit(created)
+    return len(created)
+
+
+_NOTIFICATION_COLUMNS = (
+    "recipient_id",
+    "kind",
+    "title",
+    "body",
+    "url",
+    "subject_type_id",
+    "subject_id",
+    "dedupe_key",
+    "want_email",
+    "want_sms",
+)
+_UNNEST_TYPES = (
+    "bigint",
+    "varchar",
+    "varchar",
+    "text",
+    "varchar",
+    "integer",
+    "bigint",
+    "varchar",
+    "boolean",
+    "boolean",
+)
+
+
+def _insert_notifications(rows, *, at) -> list[int]:
+    """Insert the rows, skipping (recipient, key) pairs that exist; return the ids created now.
+
+    On PostgreSQL one INSERT ... SELECT FROM unnest(arrays) per 5000 rows; elsewhere (SQLite for
+    ``make run``) bulk_create and a read back.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = [
+            Notification(
+                **dict(zip(_NOTIFICATION_COLUMNS, row, strict=True)), created_at=at, next_attempt_at=at
+            )
+            for row in rows
+        ]
+        Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=500)
+        keys = {row[7] for row in rows}
+        return list(
+            Notification.objects.filter(
+                dedupe_key__in=keys, created_at=at, delivery_state=DeliveryState.PENDING
+            ).values_list("pk", flat=True)
+        )
+    table = Notification._meta.db_table
+    arrays = ", ".join(f"%s::{t}[]" for t in _UNNEST_TYPES)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(_NOTIFICATION_COLUMNS)}, "
+        f"created_at, next_attempt_at, delivery_state, attempts, last_error) "
+        f"SELECT u.*, %s, %s, %s, 0, '' FROM unnest({arrays}) AS u "
+        f"ON CONFLICT (recipient_id, dedupe_key) DO NOTHING RETURNING id"
+    )
+    created = []
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            chunk = rows[i : i + 5000]
+            columns = [list(col) for col in zip(*chunk, strict=True)]
+            cursor.execute(sql, [at, at, DeliveryState.PENDING, *columns])
+            created += [row[0] for row in cursor.fetchall()]
+    return created
+
+
+class _Texts:
+    """Titles and bodies, with the translations and labels looked up once per pass."""
+
+    def __init__(self):
+        self.titles = {level: _(template) for level, template in TITLES.items()}
+        self.body = _("环节：{stage}；办理时限：{limit} 个工作日；到期时间：{due}。")
+        self.provisional = _("（临时推算）")
+        self.stages = {code: str(label) for code, label in StageCode.choices}
+
+    def message(self, c, label) -> tuple[str, str]:
+        stage = self.stages[c["stage"]]
+        due = ""
+        if c["due_at"] is not None:
+            last_day = local_date(c["due_at"]) - timedelta(days=1)
+            due = f"{last_day:%Y-%m-%d} 24:00" + (self.provisional if c["provisional"] else "")
+        title = self.titles[c["level"]].format(
+            subject=label, stage=stage, due=due, days=c["escalation_working_days"] or ""
+        )
+        return title, self.body.format(stage=stage, limit=c["limit_working_days"], due=due)
 
 
 def _members_by_org_and_role(org_ids) -> defaultdict:
@@ -240,21 +333,6 @@ def _subject_labels(clocks) -> dict:
             url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
             found[(ct_id, pk)] = (str(obj), url)
     return found
-
-
-def _message(c, label) -> tuple[str, str]:
-    stage = str(StageCode(c["stage"]).label)
-    due = ""
-    if c["due_at"] is not None:
-        last_day = local_date(c["due_at"]) - timedelta(days=1)
-        due = f"{last_day:%Y-%m-%d} 24:00" + (_("（临时推算）") if c["provisional"] else "")
-    title = _(TITLES[c["level"]]).format(
-        subject=label, stage=stage, due=due, days=c["escalation_working_days"] or ""
-    )
-    body = _("环节：{stage}；办理时限：{limit} 个工作日；到期时间：{due}。").format(
-        stage=stage, limit=c["limit_working_days"], due=due
-    )
-    return title, body
 
 
 def level_counts() -> dict[str, int]:

@@ -88,3 +88,9 @@ def test_the_list_costs_the_same_queries_for_more_rows(
     run_pass(at=sh(2025, 3, 24))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get(URL).json()["results"]) == 8
+
+
+def test_labels_in_english_on_request(api_as, supervisor, warned):
+    body = api_as(supervisor).get(URL, {"stage": "design"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["results"][0]["level_label"] == "Overdue"
+    assert body["results"][0]["stage_label"] == "Route and external-line design"
