@@ -6,7 +6,7 @@ computed on the provisional calendar, flagged ``provisional`` and recomputed whe
 """
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
@@ -403,11 +403,17 @@ def overall_finish(*, subject, at, actor=None) -> StageClock:
     return clock_finish(subject=subject, stage=StageCode.OVERALL, at=at, actor=actor)
 
 
-def clocks_recompute_provisional(*, at=None, actor=None) -> int:
-    """Recompute every open provisional clock (after an official year was entered). Returns the count."""
+def clocks_recompute_provisional(*, at=None, actor=None, year=None) -> int:
+    """Recompute every open provisional clock after an official year was entered, and, when ``year`` is
+    given (a year's data was corrected), every open clock whose instants reach into that year.
+    Returns the count."""
     at = at or timezone.now()
+    affected = Q(provisional=True)
+    if year is not None:
+        since = start_of_day(date(year, 1, 1))
+        affected |= Q(due_at__gte=since) | Q(escalate_at__gte=since)
     with transaction.atomic():
-        clocks = list(StageClock.objects.filter(OPEN, provisional=True).select_for_update())
+        clocks = list(StageClock.objects.filter(OPEN).filter(affected).select_for_update())
         events = []
         for clock in clocks:
             before = clock.due_at

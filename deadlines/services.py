@@ -111,7 +111,7 @@ def calendar_year_enter(
     entry.save()
     _write_year(year, rows, provisional=False)
     calendar_renumber(from_year=year)
-    clocks_recompute_provisional(at=at, actor=actor)
+    clocks_recompute_provisional(at=at, actor=actor, year=year)
     return entry
 
 

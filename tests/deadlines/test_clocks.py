@@ -26,6 +26,7 @@ from deadlines.clocks import (
 )
 from deadlines.models import ClockEvent, CreditRecord, PolicyDocument, PolicyRule
 from deadlines.services import calendar_year_enter, policy_rule_save
+from deadlines.statutory import official_package_days
 
 from .conftest import HV_DUAL, LV, LV_EXTERNAL_ROAD, sh
 
@@ -216,3 +217,27 @@ def test_clocks_for_subjects_reads_in_one_query(subject, another_subject, django
         found = clocks_for_subjects(model, [subject.pk, another_subject.pk, 999999])
     assert [c.stage for c in found[another_subject.pk]] == ["accept", "plan_reply"]
     assert found[999999] == [] and len(found[subject.pk]) == 1
+
+
+def test_correcting_an_official_year_recomputes_the_clocks_reaching_into_it(subject, admin_user):
+    clock = start(
+        subject, stage="plan_reply", facts=HV_DUAL, at=sh(2026, 9, 21, 10), policy_date=date(2026, 9, 21)
+    )
+    assert clock.provisional is False
+    before = clock.due_at
+    # Suppose the 2026 notice is corrected: one more day off, Thursday 8 October.
+    rows = official_package_days(2026)
+    holidays = [f"{d} {n}" for d, working, n in rows if not working and d.weekday() < 5] + [
+        "2026-10-08 国庆节"
+    ]
+    makeup = [f"{d}" for d, working, _n in rows if working and d.weekday() >= 5]
+    calendar_year_enter(
+        year=2026,
+        holiday_ranges="\n".join(holidays),
+        makeup_days="\n".join(makeup),
+        actor=admin_user,
+        at=sh(2026, 9, 22, 9),
+    )
+    clock.refresh_from_db()
+    assert clock.due_at == end_of_day(add_working_days(date(2026, 9, 21), 30))
+    assert clock.due_at > before
