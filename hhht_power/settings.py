@@ -211,6 +211,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "applications.models.ApplicationState.choices",
+        "DocumentKindEnum": "applications.models.DocumentKind.choices",
+        "ApprovalTaskKindEnum": "approvals.models.TaskKind.choices",
+        "ApprovalTaskStateEnum": "approvals.models.TaskState.choices",
+        "SharedDocumentKindEnum": "approvals.models.SharedDocumentKind.choices",
+    },
 }
 
 # Celery: an embedded filesystem broker by default; Redis when CELERY_BROKER_URL says so.
