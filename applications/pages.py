@@ -579,6 +579,15 @@ def _detail_context(request, application, *, bound=None) -> dict:
         context["rating"] = rating
         if rating is None and may(user, "applications.rate_service", application):
             context["rating_form"] = bound.get("rating") or RatingForm(prefix="rating")
+    if application.needs_permits:
+        from approvals.selectors import tasks_visible_to
+
+        context["permit_tasks"] = list(
+            tasks_visible_to(user)
+            .filter(application=application)
+            .select_related("department", "clock")
+            .order_by("round", "id")
+        )
     context["problem"] = bound.get("problem")
     return context
 

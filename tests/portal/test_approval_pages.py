@@ -109,3 +109,15 @@ def test_task_queue_queries_are_constant(client, psb_staff, window_user, rows, d
     with django_assert_num_queries(10):
         response = client.get(reverse("approvals:queue"))
     assert response.content.decode().count('class="task-row"') == rows
+
+
+def test_staff_case_page_links_the_permit_tasks(client, psb_staff, customer):
+    application = _approving(psb_staff)
+    client.force_login(psb_staff)
+    html = client.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    intake = _task(application, "window_intake")
+    assert reverse("approvals:task", kwargs={"pk": intake.pk}) in html
+    application.customer.roles.add(*customer.roles.all())
+    client.force_login(application.customer)
+    html = client.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    assert reverse("approvals:task", kwargs={"pk": intake.pk}) not in html
