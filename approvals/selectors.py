@@ -68,7 +68,7 @@ def involved_in(user, application_id) -> bool:
     department with a task (or a joint part) of it. Supervisors read tasks, not the shared documents."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return application_id in set(_involved_application_ids(user).values_list("application_id", flat=True))
+    return _involved_application_ids(user).filter(application_id=application_id).exists()
 
 
 def _involved_application_ids(user) -> QuerySet:
