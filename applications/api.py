@@ -6,6 +6,7 @@ Status codes: 400 invalid fields (``{field: [message], "codes": {field: [code]}}
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.db.models import CharField, DateTimeField, Prefetch, Value
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -14,9 +15,11 @@ from django_fsm import TransitionNotAllowed
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from . import selectors, services
@@ -61,9 +64,76 @@ def error_response(exc) -> Response:
 
 
 class ApplicationPagination(PageNumberPagination):
+    """Pages of the case list in two queries (count, page) however large the queue.
+
+    ``count`` is exact up to ``count_cap`` cases; above it the answer says ``"count_exact": false`` and
+    the pages stop there (narrow the list with the filters). With ``own_first`` (an account manager's
+    default queue) the page is the merge of the manager's own cases and the others, each read newest
+    first from its index, instead of sorting the whole queue.
+    """
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+    count_cap = 10_000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        try:
+            self.number = int(request.query_params.get(self.page_query_param, 1))
+            if self.number < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise NotFound(self.invalid_page_message.format(page_number="?", message=""))
+        counted = queryset.order_by().values("pk")[: self.count_cap + 1].count()
+        self.count, self.count_exact = min(counted, self.count_cap), counted <= self.count_cap
+        offset = (self.number - 1) * size
+        if offset and offset >= self.count:
+            raise NotFound(self.invalid_page_message.format(page_number=self.number, message=""))
+        self.has_next = offset + size < self.count
+        if getattr(view, "own_first", False):
+            return self._own_first(queryset, request.user, offset, size)
+        return list(queryset[offset : offset + size])
+
+    @staticmethod
+    def _own_first(queryset, user, offset, size):
+        if not connection.features.supports_slicing_ordering_in_compound:  # SQLite (make run)
+            return list(queryset.order_by("mine", "-id")[offset : offset + size])
+        depth = offset + size
+        own = queryset.filter(account_manager_id=user.pk).order_by("-id")[:depth]
+        rest = queryset.exclude(account_manager_id=user.pk).order_by("-id")[:depth]
+        return list(own.union(rest, all=True).order_by("mine", "-id")[offset : offset + size])
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number <= 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "count_exact": self.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_exact"] = {"type": "boolean"}
+        response["required"] = [*response.get("required", []), "count_exact"]
+        return response
 
 
 class ApplicationFilter(filters.FilterSet):
@@ -96,6 +166,10 @@ class ApplicationFilter(filters.FilterSet):
     )
 
 
+STAGE_PARAMS = frozenset({"level", "stage", "due_after", "due_before"})
+FILTER_PARAMS = frozenset(ApplicationFilter.base_filters)
+
+
 class ApplicationListCreate(generics.ListAPIView):
     """A customer's own applications; the power bureau's queue (own cases first); a department's and a
     supervisor's cases. Filter by state, level, stage, voltage, account manager, submission and due date."""
@@ -114,11 +188,24 @@ class ApplicationListCreate(generics.ListAPIView):
                 current_level=Value("", CharField()),
             )
         user = self.request.user
-        qs = selectors.with_current_stage(selectors.applications_visible_to(user))
-        qs = qs.select_related("account_manager")
-        if "ordering" not in self.request.query_params:
-            qs = qs.order_by("mine", "-id") if user.has_role("account_manager") else qs.order_by("-id")
-        return qs
+        params = self.request.query_params
+        qs = selectors.applications_visible_to(user).select_related("account_manager")
+        if STAGE_PARAMS.intersection(params) or "due_at" in params.get("ordering", ""):
+            # Filtering or sorting by the current stage needs it in SQL; the page shows it either way.
+            qs = selectors.with_current_stage(qs)
+        # An account manager's queue shows its own cases first (see ApplicationPagination).
+        self.own_first = "ordering" not in self.request.query_params and user.has_role("account_manager")
+        return qs if "ordering" in self.request.query_params else qs.order_by("-id")
+
+    def filter_queryset(self, queryset):
+        if not FILTER_PARAMS.intersection(self.request.query_params):
+            return queryset  # building the filter form costs more than the page's queries
+        return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.attach_current_stage(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=ApplicationInputSerializer, responses={201: ApplicationDetailSerializer})
     def post(self, request):

@@ -93,6 +93,21 @@ def with_current_stage(qs: QuerySet[Application]) -> QuerySet[Application]:
     )
 
 
+def attach_current_stage(applications: list[Application]) -> list[Application]:
+    """Set ``current_stage``, ``current_due_at`` and ``current_level`` on a page of cases in one query
+    (the open stage due first; the overall clock is not a stage)."""
+    from deadlines.clocks import clocks_for_subjects
+
+    by_case = clocks_for_subjects(Application, [a.pk for a in applications])
+    for application in applications:
+        running = [c for c in by_case.get(application.pk, []) if c.is_open and c.stage != OVERALL]
+        first = min(running, key=lambda c: (c.due_at is None, c.due_at or c.started_at, c.pk), default=None)
+        application.current_stage = first.stage if first else None
+        application.current_due_at = first.due_at if first else None
+        application.current_level = first.level if first else None
+    return applications
+
+
 def documents_visible_to(user) -> QuerySet[Document]:
     """A customer: its wallet. Staff: the documents attached to the cases they may see."""
     if not (user and user.is_authenticated and user.is_active):

@@ -8,8 +8,8 @@ from tests.applications.factories import DocumentFactory, case_in_state
 
 pytestmark = pytest.mark.django_db
 
-# token + user, the user's roles, the count, the page (account managers and clocks joined in)
-LIST_QUERIES = 4
+# token + user, the user's roles, the count, the page (account managers joined), the page's clocks
+LIST_QUERIES = 5
 # token + user, roles, the case, its documents, available transitions' conditions (none: prefetched),
 # its clocks, its timeline
 DETAIL_QUERIES = 6
@@ -54,3 +54,34 @@ def test_detail_queries_do_not_grow_with_history_or_documents(
                 assert client.get(f"/api/v1/applications/{application.pk}/").status_code == 200
             counts.append(len(captured))
         assert counts == [DETAIL_QUERIES, DETAIL_QUERIES]
+
+
+def test_the_account_managers_queue_shows_its_own_cases_first(api_as, make_user, psb_staff):
+    colleague = make_user("psb_colleague", roles=["psb_staff", "account_manager"], org="psb")
+    mine = [case_in_state("accepted", staff=psb_staff) for _ in range(3)]
+    theirs = [case_in_state("accepted", staff=colleague) for _ in range(3)]
+    waiting = case_in_state("submitted", staff=colleague)  # no manager yet
+    client = api_as(psb_staff)
+    first = client.get("/api/v1/applications/?page_size=3").json()
+    second = client.get("/api/v1/applications/?page_size=3&page=2").json()
+    rest = client.get("/api/v1/applications/?page_size=3&page=3").json()
+    order = [r["id"] for page in (first, second, rest) for r in page["results"]]
+    assert order[:3] == [a.pk for a in reversed(mine)]
+    assert order[3:] == [waiting.pk, *[a.pk for a in reversed(theirs)]]
+    assert rest["next"] is None and client.get("/api/v1/applications/?page_size=3&page=4").status_code == 404
+    assert first["count"] == 7 and first["count_exact"] is True
+    assert first["next"] and first["previous"] is None
+    # An explicit ordering replaces the default.
+    by_number = client.get("/api/v1/applications/?ordering=-number&page_size=7").json()["results"]
+    assert [r["number"] for r in by_number] == sorted((r["number"] for r in by_number), reverse=True)
+
+
+def test_counts_above_the_cap_are_flagged_not_computed(api_as, customer, monkeypatch):
+    from applications.api import ApplicationPagination
+
+    monkeypatch.setattr(ApplicationPagination, "count_cap", 2)
+    for _ in range(4):
+        case_in_state("draft", customer=customer)
+    body = api_as(customer).get("/api/v1/applications/?page_size=1").json()
+    assert body["count"] == 2 and body["count_exact"] is False and len(body["results"]) == 1
+    assert api_as(customer).get("/api/v1/applications/?page_size=1&page=3").status_code == 404
