@@ -200,3 +200,36 @@ def test_pages_switch_to_english(signed_in, customer, settings):
     application = case_in_state("submitted", customer=customer)
     html = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
     assert "Progress" in html and "History" in html and "办理进度" not in html
+
+
+def test_draft_is_edited_with_the_same_form_then_previewed(signed_in, customer):
+    application = case_in_state("draft", customer=customer)
+    url = reverse("applications:edit", kwargs={"pk": application.pk})
+    page = signed_in.get(url).content.decode()
+    assert application.applicant_name in page and 'name="_instance"' in page
+    data = {
+        **VALID,
+        "applicant_name": "改名后的便利店",
+        "id_number": application.id_number,
+        "address": application.address,
+    }
+    for doc in application.documents.all():
+        data[f"use_{doc.kind}"] = doc.pk
+    response = signed_in.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    application.refresh_from_db()
+    assert application.applicant_name == "改名后的便利店"
+    assert application.materials_complete()
+
+
+def test_customer_withdraws_from_the_case_page(signed_in, customer):
+    application = case_in_state("submitted", customer=customer)
+    url = reverse("applications:transition", kwargs={"pk": application.pk, "name": "withdraw"})
+    response = signed_in.post(url, {"expected_state": "submitted", "withdraw-reason": "不再需要"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.state == ApplicationState.WITHDRAWN
+    # A customer may not run a staff transition on its own case.
+    other = case_in_state("submitted", customer=customer)
+    url = reverse("applications:transition", kwargs={"pk": other.pk, "name": "accept"})
+    assert signed_in.post(url, {"expected_state": "submitted"}).status_code == 403
