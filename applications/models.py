@@ -399,5 +399,12 @@ class AuditEntry(models.Model):
         raise PermissionDenied(_("办理记录只能追加，不能删除。"))
 
 
+def timeline(application: Application) -> list[AuditEntry]:
+    """The case's history 办理记录, oldest first, with the actors."""
+    return list(
+        AuditEntry.objects.filter(application=application).select_related("actor").order_by("at", "pk")
+    )
+
+
 # The satisfaction rating lives in its own module (added by the portal issue); imported so Django sees it.
 from .satisfaction import SatisfactionRating  # noqa: E402, F401

@@ -9,7 +9,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 
 from accounts.models import RoleCode
 
-from .models import Application, ApplicationState, AuditEntry, Document, may
+from .models import Application, ApplicationState, Document, may, timeline  # noqa: F401 (re-exported)
 
 OVERALL = "overall"
 
@@ -121,13 +121,6 @@ def documents_visible_to(user) -> QuerySet[Document]:
             )
         )
     return Document.objects.filter(visible)
-
-
-def timeline(application: Application) -> list[AuditEntry]:
-    """The case's history 办理记录, oldest first, with the actors."""
-    return list(
-        AuditEntry.objects.filter(application=application).select_related("actor").order_by("at", "pk")
-    )
 
 
 def stages_of(application: Application) -> list:
