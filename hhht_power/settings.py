@@ -240,12 +240,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DEADLINE_PASS_SECONDS = env.int("DEADLINE_PASS_SECONDS", default=300)
 NOTIFICATION_SWEEP_SECONDS = env.int("NOTIFICATION_SWEEP_SECONDS", default=120)
+# How often the supervision dashboard's summary tables are rebuilt (the dashboard shows their age).
+SUPERVISION_REFRESH_SECONDS = env.int("SUPERVISION_REFRESH_SECONDS", default=600)
 # The schedule lives here, not in code paths.
 CELERY_BEAT_SCHEDULE = {
     "deadline-pass": {"task": "deadlines.tasks.deadline_pass", "schedule": DEADLINE_PASS_SECONDS},
     "notification-sweep": {
         "task": "deadlines.tasks.notification_sweep",
         "schedule": NOTIFICATION_SWEEP_SECONDS,
+    },
+    "supervision-figures": {
+        "task": "supervision.tasks.refresh_figures",
+        "schedule": SUPERVISION_REFRESH_SECONDS,
     },
 }
 

@@ -10,16 +10,18 @@ from .categories import CATEGORIES
 from .selectors import Filters, default_filters
 from .services import MANUAL_KINDS
 
+MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
+
+
+def _month_end(day):
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
 
 class FilterForm(forms.Form):
     """Period, category and responsible organisation of the dashboard (every figure follows them)."""
 
-    date_from = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("起始月份"), required=False, input_formats=MONTH_FORMATS)
+    date_to = forms.DateField(label=_("截止月份"), required=False, input_formats=MONTH_FORMATS)
     category = forms.ChoiceField(label=_("办电类别"), required=False)
     org = forms.ModelChoiceField(
         label=_("责任单位"),
@@ -46,6 +48,8 @@ class FilterForm(forms.Form):
         end = cleaned.get("date_to") or default.date_to
         if end < start:
             start, end = end, start
+        # The figures are kept per month: a period is whole months.
+        start, end = start.replace(day=1), _month_end(end)
         if (end - start) > timedelta(days=3700):
             raise forms.ValidationError(_("统计期间不能超过十年。"))
         cleaned["date_from"], cleaned["date_to"] = start, end

@@ -138,3 +138,72 @@ class CreditRecordEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.record_id}"
+
+
+# --- Summary tables of the dashboard (refreshed by the beat: supervision.summary.figures_refresh) ---------
+
+
+class StageMonth(models.Model):
+    """Finished clocks per month of finishing: a working-day histogram per stage, category and unit.
+
+    Stage rows carry the clock's own responsible and coordinating organisation; ``overall`` rows carry
+    the case's sets instead (``case_coords``: every organisation coordinating one of its stages,
+    ``case_resps``: every unit responsible for one, as ",3,7,"), so they follow the supervisor's scope
+    and the organisation filter the way the cases do.
+    """
+
+    month = models.DateField()
+    stage = models.CharField(max_length=20)
+    category = models.CharField(max_length=20, blank=True)
+    responsible_org_id = models.BigIntegerField(null=True)
+    coordinating_org_id = models.BigIntegerField(null=True)
+    case_coords = models.CharField(max_length=200, blank=True)
+    case_resps = models.CharField(max_length=200, blank=True)
+    elapsed = models.IntegerField()
+    late = models.BooleanField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "stage"], name="stagemonth_month_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.stage} {self.category} {self.elapsed}: {self.n}"
+
+
+class CaseMonth(models.Model):
+    """Cases per month on three axes: ``submitted`` (by state), ``connected`` (cost, zero investment,
+    calendar time) and ``rated`` (satisfaction score), with the case's category and organisation sets."""
+
+    axis = models.CharField(max_length=10)
+    month = models.DateField()
+    category = models.CharField(max_length=20, blank=True)
+    case_coords = models.CharField(max_length=200, blank=True)
+    case_resps = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=20, blank=True)
+    score = models.SmallIntegerField(null=True)
+    n = models.IntegerField()
+    zero_n = models.IntegerField(default=0)
+    cost_sum = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cost_n = models.IntegerField(default=0)
+    calendar_seconds = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["axis", "month"], name="casemonth_axis_month_idx")]
+
+    def __str__(self):
+        return f"{self.axis} {self.month:%Y-%m} {self.category}: {self.n}"
+
+
+class FigureRefresh(models.Model):
+    """When the summary tables were last rebuilt, and how long it took (shown on the dashboard)."""
+
+    refreshed_at = models.DateTimeField()
+    seconds = models.FloatField()
+    stage_rows = models.IntegerField()
+    case_rows = models.IntegerField()
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+
+    def __str__(self):
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -12,10 +12,8 @@ from datetime import date, timedelta
 
 from django.apps import apps
 from django.db.models import (
-    Avg,
     Count,
     DateTimeField,
-    DurationField,
     Exists,
     ExpressionWrapper,
     F,
@@ -28,7 +26,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,9 +35,8 @@ from deadlines.calendar import SHANGHAI, end_of_day, start_of_day
 from deadlines.models import CalendarDay, CreditRecord, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
 
-from .aggregates import PercentileCont, has_percentile, percentile
 from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
-from .models import OrderState, SupervisionOrder
+from .models import CaseMonth, OrderState, StageMonth, SupervisionOrder
 from .scope import Scope
 
 OVERALL = StageCode.OVERALL
@@ -83,11 +80,12 @@ class Filters:
 
 
 def default_filters(today: date) -> Filters:
-    """The last twelve months up to today."""
+    """The last twelve months, this one included (the figures are kept per month)."""
     first = today.replace(day=1)
     for _i in range(11):
         first = (first - timedelta(days=1)).replace(day=1)
-    return Filters(date_from=first, date_to=today)
+    last = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return Filters(date_from=first, date_to=last)
 
 
 def _app_ct_id() -> int:
@@ -149,13 +147,33 @@ def cases(scope: Scope, f: Filters) -> QuerySet:
 
 
 def overall_clocks(scope: Scope, f: Filters) -> QuerySet:
-    """The overall clocks (submission to power-on, customer time excluded) of the cases in scope."""
-    qs = StageClock.objects.filter(subject_type_id=_app_ct_id(), stage=OVERALL)
-    if scope.is_lead and not f.org_id:
-        if f.category:
-            qs = qs.filter(subject_id__in=_case_ids(CATEGORY_Q[f.category]))
-        return qs
-    return qs.filter(subject_id__in=cases(scope, f).values("pk"))
+    """The overall clocks (submission to power-on, customer time excluded) of the cases in scope (live,
+    for the drill-down and the open cases)."""
+    ct = _app_ct_id()
+    qs = StageClock.objects.filter(subject_type_id=ct, stage=OVERALL)
+    if not scope.is_lead:
+        qs = qs.filter(
+            Exists(
+                StageClock.objects.filter(
+                    subject_type_id=ct,
+                    subject_id=OuterRef("subject_id"),
+                    coordinating_org_id__in=scope.org_ids,
+                )
+            )
+        )
+    if f.org_id:
+        qs = qs.filter(
+            Exists(
+                StageClock.objects.filter(
+                    subject_type_id=ct,
+                    subject_id=OuterRef("subject_id"),
+                    responsible_org_id__in=_org_family(f.org_id),
+                ).exclude(stage=OVERALL)
+            )
+        )
+    if f.category:
+        qs = qs.filter(subject_id__in=_case_ids(CATEGORY_Q[f.category]))
+    return qs
 
 
 def _in_period(qs, field, f: Filters):
@@ -166,19 +184,65 @@ def _finished(qs, f: Filters):
     return _in_period(qs, "finished_at", f).filter(elapsed_working_days__isnull=False)
 
 
+# --- The summary tables (refreshed by the beat), filtered like the live queries ----------------------------
+
+
+def _in_sets(field, ids) -> Q:
+    q = Q(pk__in=[])
+    for pk in ids:
+        q |= Q(**{f"{field}__contains": f",{pk},"})
+    return q
+
+
+def stage_rows(scope: Scope, f: Filters, *, overall: bool) -> QuerySet:
+    """StageMonth rows of the period: stage rows follow the clock's own organisations, overall rows the
+    case's (as ``stage_clocks`` and ``overall_clocks`` do)."""
+    qs = StageMonth.objects.filter(month__gte=f.date_from.replace(day=1), month__lte=f.date_to)
+    if overall:
+        qs = qs.filter(stage=OVERALL)
+        if not scope.is_lead:
+            qs = qs.filter(_in_sets("case_coords", scope.org_ids))
+        if f.org_id:
+            qs = qs.filter(_in_sets("case_resps", _org_family(f.org_id)))
+    else:
+        qs = qs.exclude(stage=OVERALL)
+        if not scope.is_lead:
+            qs = qs.filter(coordinating_org_id__in=scope.org_ids)
+        if f.org_id:
+            qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+    if f.category:
+        qs = qs.filter(category=f.category)
+    return qs
+
+
+def case_rows(scope: Scope, f: Filters, axis: str) -> QuerySet:
+    """CaseMonth rows of the period on one axis (submitted, connected, rated), scoped like ``cases``."""
+    qs = CaseMonth.objects.filter(axis=axis, month__gte=f.date_from.replace(day=1), month__lte=f.date_to)
+    if not scope.is_lead:
+        qs = qs.filter(_in_sets("case_coords", scope.org_ids))
+    if f.org_id:
+        qs = qs.filter(_in_sets("case_resps", _org_family(f.org_id)))
+    if f.category:
+        qs = qs.filter(category=f.category)
+    return qs
+
+
+def _sum(field="n", **filters):
+    return Coalesce(Sum(field, filter=Q(**filters) if filters else None), 0)
+
+
 # --- Figures ------------------------------------------------------------------------------------------------
 
 
 def state_counts(scope, f) -> dict:
     """Cases submitted in the period, by state (one query, conditional aggregation)."""
-    qs = _in_period(cases(scope, f), "submitted_at", f)
-    return qs.aggregate(
-        total=Count("pk"), **{state: Count("pk", filter=Q(state=state)) for state in CASE_STATES}
+    return case_rows(scope, f, "submitted").aggregate(
+        total=_sum(), **{state: _sum(state=state) for state in CASE_STATES}
     )
 
 
 def open_stage_counts(scope, f) -> list[dict]:
-    """Clocks running now, by stage: total, paused, warning, overdue, escalated."""
+    """Clocks running now, by stage: total, paused, warning, overdue, escalated (live)."""
     rows = (
         stage_clocks(scope, f)
         .filter(finished_at__isnull=True, cancelled_at__isnull=True)
@@ -196,63 +260,75 @@ def open_stage_counts(scope, f) -> list[dict]:
     return [{**by_stage[s], "label": StageCode(s).label} for s in STAGE_ORDER if s in by_stage]
 
 
-def _durations(qs, categories) -> dict:
-    """{stage: {category or "all": {"n", "mean", "p90"}}} of finished clocks."""
-    found = {}
-    for code in categories:
-        sub = qs if code == "all" else qs.filter(subject_id__in=_case_ids(CATEGORY_Q[code]))
-        aggregates = {"n": Count("pk"), "mean": Avg("elapsed_working_days")}
-        if has_percentile():
-            aggregates["p90"] = PercentileCont("elapsed_working_days", P90)
-        for row in sub.values("stage").annotate(**aggregates).order_by():
-            found.setdefault(row["stage"], {})[code] = row
-        if not has_percentile():
-            values = {}
-            for stage, days in sub.values_list("stage", "elapsed_working_days"):
-                values.setdefault(stage, []).append(days)
-            for stage, days in values.items():
-                found[stage][code]["p90"] = percentile(days, P90)
-    return found
+def _histogram_cell(histogram: dict) -> dict:
+    """n, mean and percentile_cont(0.9) of a {working days: count} histogram."""
+    n = sum(histogram.values())
+    if not n:
+        return {"n": 0, "mean": None, "p90": None}
+    mean = sum(days * count for days, count in histogram.items()) / n
+    pos = (n - 1) * P90
+    lo, hi = int(pos), min(int(pos) + 1, n - 1)
+
+    def at(index):
+        seen = 0
+        for days in sorted(histogram):
+            seen += histogram[days]
+            if seen > index:
+                return days
+        return None
+
+    lo_value, hi_value = at(lo), at(hi)
+    return {"n": n, "mean": mean, "p90": float(lo_value + (hi_value - lo_value) * (pos - lo))}
 
 
 def stage_durations(scope, f) -> dict:
     """Mean and 90th percentile working days per stage (and overall) and per category, customer time
-    excluded, of the clocks finished in the period."""
+    excluded, of the clocks finished in the period: summed per working-day value in the database, the
+    percentile read off that histogram (exactly what percentile_cont gives on the rows)."""
     categories = ["all", *([f.category] if f.category else CATEGORIES)]
-    stage = _durations(_finished(stage_clocks(scope, f), f), categories)
-    overall = _durations(_finished(overall_clocks(scope, f), f), categories)
-    rows = []
+    histograms = {}
+    for overall in (False, True):
+        rows = (
+            stage_rows(scope, f, overall=overall)
+            .values("stage", "category", "elapsed")
+            .annotate(count=Sum("n"))
+            .order_by()
+        )
+        for r in rows:
+            for code in ("all", r["category"]):
+                cell = histograms.setdefault(r["stage"], {}).setdefault(code, {})
+                cell[r["elapsed"]] = cell.get(r["elapsed"], 0) + r["count"]
+    result = []
     for code in [*STAGE_ORDER, OVERALL]:
-        cells = (overall if code == OVERALL else stage).get(code)
-        if cells:
-            rows.append(
+        if code in histograms:
+            result.append(
                 {
                     "stage": code,
                     "label": StageCode(code).label,
-                    "cells": [cells.get(c, {"n": 0, "mean": None, "p90": None}) for c in categories],
+                    "cells": [
+                        {"stage": code, **_histogram_cell(histograms[code].get(c, {}))} for c in categories
+                    ],
                 }
             )
     return {
         "categories": [(c, _("全部") if c == "all" else CATEGORIES[c]) for c in categories],
-        "rows": rows,
+        "rows": result,
     }
 
 
 def on_time_by_org(scope, f) -> list[dict]:
     """Per responsible organisation: stage clocks finished in the period, on time and late, the on-time
-    rate (%), and the clocks overdue right now."""
-    finished = (
-        _finished(stage_clocks(scope, f), f)
+    rate (%), and the clocks overdue right now (live)."""
+    from accounts.models import Organisation
+
+    finished = list(
+        stage_rows(scope, f, overall=False)
         .exclude(stage__in=UNJUDGED_STAGES)
-        .filter(responsible_org__isnull=False)
-        .values("responsible_org", "responsible_org__name", "responsible_org__sort_order")
-        .annotate(
-            n=Count("pk"),
-            late=Count("pk", filter=Q(finished_late=True)),
-            on_time=Count("pk", filter=Q(finished_late=False)),
-        )
-        .annotate(rate=Cast(F("on_time"), FloatField()) * Value(100.0) / Cast(F("n"), FloatField()))
-        .order_by("responsible_org__sort_order", "responsible_org")
+        .filter(responsible_org_id__isnull=False)
+        .values("responsible_org_id")
+        .annotate(finished=_sum(), late_n=_sum(late=True), on_time_n=_sum(late=False))
+        .annotate(rate=Cast(F("on_time_n"), FloatField()) * Value(100.0) / Cast(F("finished"), FloatField()))
+        .order_by()
     )
     open_late = dict(
         stage_clocks(scope, f)
@@ -267,25 +343,38 @@ def on_time_by_org(scope, f) -> list[dict]:
         .order_by()
         .values_list("responsible_org", "n")
     )
+    ids = {r["responsible_org_id"] for r in finished} | set(open_late)
+    orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=ids)}
     rows = []
     for r in finished:
-        rows.append({**r, "open_overdue": open_late.pop(r["responsible_org"], 0)})
-    if open_late:
-        from accounts.models import Organisation
-
-        for org in Organisation.objects.filter(pk__in=open_late):
-            rows.append(
-                {
-                    "responsible_org": org.pk,
-                    "responsible_org__name": org.name,
-                    "n": 0,
-                    "late": 0,
-                    "on_time": 0,
-                    "rate": None,
-                    "open_overdue": open_late[org.pk],
-                }
-            )
-    return rows
+        org = orgs[r["responsible_org_id"]]
+        rows.append(
+            {
+                "n": r["finished"],
+                "late": r["late_n"],
+                "on_time": r["on_time_n"],
+                "rate": r["rate"],
+                "responsible_org": org.pk,
+                "responsible_org__name": org.name,
+                "sort": (org.sort_order, org.pk),
+                "open_overdue": open_late.pop(org.pk, 0),
+            }
+        )
+    for pk, n in open_late.items():
+        org = orgs[pk]
+        rows.append(
+            {
+                "responsible_org": pk,
+                "responsible_org__name": org.name,
+                "sort": (org.sort_order, org.pk),
+                "n": 0,
+                "late": 0,
+                "on_time": 0,
+                "rate": None,
+                "open_overdue": n,
+            }
+        )
+    return sorted(rows, key=lambda r: r["sort"])
 
 
 def _overall_limits() -> dict:
@@ -306,21 +395,20 @@ def _overall_limits() -> dict:
     return limits
 
 
+def _mean(total, n):
+    return None if not n else total / n
+
+
 def commitments(scope, f) -> dict:
     """The overall commitments (average ≤ 25; LV without external works ≤ 5; with ≤ 30) over the cases
-    connected in the period, and how many broke theirs; plus the open cases already past theirs."""
-    qs = _finished(overall_clocks(scope, f), f)
-    aggregates = {
-        "n": Count("pk"),
-        "mean": Avg("elapsed_working_days"),
-        "broken": Count("pk", filter=Q(finished_late=True)),
-    }
-    for code, q in CATEGORY_Q.items():
-        in_cat = Q(subject_id__in=_case_ids(q))
-        aggregates[f"{code}__n"] = Count("pk", filter=in_cat)
-        aggregates[f"{code}__mean"] = Avg("elapsed_working_days", filter=in_cat)
-        aggregates[f"{code}__broken"] = Count("pk", filter=in_cat & Q(finished_late=True))
-    agg = qs.aggregate(**aggregates)
+    connected in the period, and how many broke theirs; plus the open cases already past theirs (live)."""
+    weighted = F("elapsed") * F("n")
+    aggregates = {"cases": _sum(), "days": _sum(weighted), "broken": _sum(late=True)}
+    for code in CATEGORIES:
+        aggregates[f"{code}__n"] = _sum(category=code)
+        aggregates[f"{code}__days"] = _sum(weighted, category=code)
+        aggregates[f"{code}__broken"] = _sum(category=code, late=True)
+    agg = stage_rows(scope, f, overall=True).aggregate(**aggregates)
     open_broken = (
         overall_clocks(scope, f)
         .filter(
@@ -335,19 +423,20 @@ def commitments(scope, f) -> dict:
             "label": label,
             "limit": limits.get(code),
             "n": agg[f"{code}__n"],
-            "mean": agg[f"{code}__mean"],
+            "mean": _mean(agg[f"{code}__days"], agg[f"{code}__n"]),
             "broken": agg[f"{code}__broken"],
         }
         for code, label in CATEGORIES.items()
         if not f.category or code == f.category
     ]
+    mean = _mean(agg["days"], agg["cases"])
     average_limit = limits.get("average")
     return {
-        "n": agg["n"],
-        "mean": agg["mean"],
+        "n": agg["cases"],
+        "mean": mean,
         "broken": agg["broken"],
         "average_limit": average_limit,
-        "average_met": None if agg["mean"] is None or average_limit is None else agg["mean"] <= average_limit,
+        "average_met": None if mean is None or average_limit is None else mean <= average_limit,
         "rows": rows,
         "open_broken": open_broken,
     }
@@ -357,39 +446,23 @@ def monthly_trend(scope, f) -> list[dict]:
     """Per month of the period: cases submitted, cases connected, their mean working days and how many
     broke their commitment."""
     connected = (
-        _finished(overall_clocks(scope, f), f)
-        .annotate(month=TruncMonth("finished_at", tzinfo=SHANGHAI))
+        stage_rows(scope, f, overall=True)
         .values("month")
-        .annotate(
-            connected=Count("pk"),
-            mean=Avg("elapsed_working_days"),
-            broken=Count("pk", filter=Q(finished_late=True)),
-        )
+        .annotate(connected=_sum(), days=_sum(F("elapsed") * F("n")), broken=_sum(late=True))
         .order_by("month")
     )
-    submitted = (
-        _in_period(cases(scope, f), "submitted_at", f)
-        .annotate(month=TruncMonth("submitted_at", tzinfo=SHANGHAI))
-        .values("month")
-        .annotate(submitted=Count("pk"))
-        .order_by("month")
-    )
+    submitted = case_rows(scope, f, "submitted").values("month").annotate(submitted=_sum()).order_by("month")
     months = OrderedDict()
     month = f.date_from.replace(day=1)
     while month <= f.date_to:
         months[month] = {"month": month, "submitted": 0, "connected": 0, "mean": None, "broken": 0}
         month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-    def key(value):
-        return (value.date() if hasattr(value, "date") else value).replace(day=1)
-
     for row in submitted:
-        months.setdefault(
-            key(row["month"]), {"month": key(row["month"]), "connected": 0, "mean": None, "broken": 0}
-        )["submitted"] = row["submitted"]
+        months[row["month"]]["submitted"] = row["submitted"]
     for row in connected:
-        entry = months.setdefault(key(row["month"]), {"month": key(row["month"]), "submitted": 0})
-        entry.update(connected=row["connected"], mean=row["mean"], broken=row["broken"])
+        months[row["month"]].update(
+            connected=row["connected"], mean=_mean(row["days"], row["connected"]), broken=row["broken"]
+        )
     return list(months.values())
 
 
@@ -398,24 +471,23 @@ def indicators(scope, f) -> dict:
     (overall clock) and calendar days, customer cost, share of zero-investment cases; by category."""
     from .categories import CUSTOMER_PROCEDURES
 
-    qs = _in_period(cases(scope, f), "connected_at", f).filter(submitted_at__isnull=False)
-    span = ExpressionWrapper(F("connected_at") - F("submitted_at"), output_field=DurationField())
+    groups = ["all", *[c for c in CATEGORIES if not f.category or c == f.category]]
     aggregates = {}
-    groups = [("all", Q())] + [(c, q) for c, q in CATEGORY_Q.items() if not f.category or c == f.category]
-    for code, q in groups:
-        aggregates[f"{code}__n"] = Count("pk", filter=q) if q else Count("pk")
-        aggregates[f"{code}__calendar"] = Avg(span, filter=q) if q else Avg(span)
-        aggregates[f"{code}__cost"] = Avg("customer_cost", filter=q) if q else Avg("customer_cost")
-        zero = Q(zero_investment=True) & q
-        aggregates[f"{code}__zero"] = Count("pk", filter=zero)
-    agg = qs.aggregate(**aggregates)
+    for code in groups:
+        where = {} if code == "all" else {"category": code}
+        aggregates[f"{code}__n"] = _sum(**where)
+        aggregates[f"{code}__seconds"] = Sum("calendar_seconds", filter=Q(**where) if where else None)
+        aggregates[f"{code}__cost"] = Sum("cost_sum", filter=Q(**where) if where else None)
+        aggregates[f"{code}__cost_n"] = _sum("cost_n", **where)
+        aggregates[f"{code}__zero"] = _sum("zero_n", **where)
+    agg = case_rows(scope, f, "connected").aggregate(**aggregates)
     working = commitments(scope, f)
     working_by = {r["category"]: r["mean"] for r in working["rows"]}
     working_by["all"] = working["mean"]
     rows = []
-    for code, _q in groups:
+    for code in groups:
         n = agg[f"{code}__n"]
-        calendar = agg[f"{code}__calendar"]
+        seconds = agg[f"{code}__seconds"]
         rows.append(
             {
                 "category": code,
@@ -423,8 +495,8 @@ def indicators(scope, f) -> dict:
                 "procedures": len(CUSTOMER_PROCEDURES.get(code, CUSTOMER_PROCEDURES["lv_plain"])),
                 "n": n,
                 "working_days": working_by.get(code),
-                "calendar_days": None if calendar is None else calendar.total_seconds() / 86400,
-                "cost": agg[f"{code}__cost"],
+                "calendar_days": None if not n or seconds is None else seconds / n / 86400,
+                "cost": _mean(agg[f"{code}__cost"], agg[f"{code}__cost_n"]),
                 "zero": agg[f"{code}__zero"],
                 "zero_share": None if not n else agg[f"{code}__zero"] * 100.0 / n,
             }
@@ -439,15 +511,13 @@ def _rating_model():
         return None
 
 
-def satisfaction(scope, f) -> dict | None:
+def satisfaction(scope, f) -> dict:
     """Ratings given in the period on cases in scope: count, mean score, count per score."""
-    Rating = _rating_model()  # noqa: N806
-    if Rating is None:
-        return None
-    qs = _in_period(Rating.objects.filter(application__in=cases(scope, f)), "rated_at", f)
-    agg = qs.aggregate(
-        n=Count("pk"), mean=Avg("score"), **{f"s{i}": Count("pk", filter=Q(score=i)) for i in range(1, 6)}
+    agg = case_rows(scope, f, "rated").aggregate(
+        ratings=_sum(), points=_sum(F("score") * F("n")), **{f"s{i}": _sum(score=i) for i in range(1, 6)}
     )
+    agg["n"] = agg["ratings"]
+    agg["mean"] = _mean(agg["points"], agg["n"])
     agg["scores"] = [(i, agg[f"s{i}"]) for i in range(5, 0, -1)]
     return agg
 
@@ -752,24 +822,26 @@ def attach_case_numbers(records) -> None:
 def public_figures(today: date) -> dict:
     """This month's figures for the public page, with no personal data: cases connected, their mean
     working days (customer time excluded), and the on-time rate of the stages finished this month."""
+    from .scope import Scope
+    from .summary import last_refresh
+
+    everything = Scope(user=None, org_ids=[], is_lead=True)
     f = Filters(date_from=today.replace(day=1), date_to=today)
-    ct = _app_ct_id()
-    overall = _finished(StageClock.objects.filter(subject_type_id=ct, stage=OVERALL), f).aggregate(
-        mean=Avg("elapsed_working_days"), broken=Count("pk", filter=Q(finished_late=True))
+    overall = stage_rows(everything, f, overall=True).aggregate(
+        cases=_sum(), days=_sum(F("elapsed") * F("n")), broken=_sum(late=True)
     )
-    connected = _in_period(
-        Application.objects.filter(state=ApplicationState.CONNECTED), "connected_at", f
-    ).count()
     stages = (
-        _finished(StageClock.objects.filter(subject_type_id=ct), f)
+        stage_rows(everything, f, overall=False)
         .exclude(stage__in=UNJUDGED_STAGES)
-        .aggregate(n=Count("pk"), on_time=Count("pk", filter=Q(finished_late=False)))
+        .aggregate(finished=_sum(), on_time=_sum(late=False))
     )
+    connected = case_rows(everything, f, "connected").aggregate(cases=_sum())["cases"]
     return {
         "month": f.date_from,
         "connected": connected,
-        "mean_working_days": overall["mean"],
+        "mean_working_days": _mean(overall["days"], overall["cases"]),
         "broken": overall["broken"],
-        "stages_finished": stages["n"],
-        "on_time_rate": None if not stages["n"] else stages["on_time"] * 100.0 / stages["n"],
+        "stages_finished": stages["finished"],
+        "on_time_rate": None if not stages["finished"] else stages["on_time"] * 100.0 / stages["finished"],
+        "refreshed": last_refresh(),
     }

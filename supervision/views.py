@@ -28,6 +28,7 @@ from .categories import CATEGORIES, GUIDE_FACTS, category_label
 from .forms import CreditAddForm, CreditRepairForm, FilterForm, OrderIssueForm, OrderTextForm
 from .models import SupervisionOrder
 from .scope import scope_for
+from .summary import last_refresh
 
 PAGE_SIZE = 50
 
@@ -108,6 +109,7 @@ def dashboard(request):
         + "?"
         + urlencode({**f.params(), "month": f"{f.date_to:%Y-%m}"}),
         "levels": [(lv, Level(lv).label) for lv in selectors.LIST_LEVELS],
+        "refreshed": last_refresh(),
     }
     context["links"] = links = _dashboard_links(figures, f)
     context["level_cards"] = [
@@ -211,7 +213,7 @@ def dashboard_sheets(figures, f):
                         c.get_stage_display(),
                         c.responsible_org.name if c.responsible_org else "",
                         c.coordinating_org.name if c.coordinating_org else "",
-                        c.due_at,
+                        f"{c.due_day:%Y-%m-%d} 24:00",
                         c.days_late,
                         _("是") if c.provisional else _("否"),
                         c.open_order.get_state_display() if c.open_order else "",

@@ -31,6 +31,7 @@ import pytest
 from applications.models import Application
 from deadlines import clocks
 from deadlines.models import StageClock
+from supervision.summary import figures_refresh
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 10, 22, 10, 0, tzinfo=SH)
@@ -267,6 +268,8 @@ def dataset(db, make_user):
     for clock in StageClock.objects.filter(finished_at__isnull=True, cancelled_at__isnull=True):
         clock.level = clocks.level_at(clock, NOW)
         clock.save(update_fields=["level"])
+    # The dashboard reads the summary tables the beat rebuilds.
+    figures_refresh()
     return DataSet(A=A, B=B, C=C, D=D, E=E, F=F, G=G, draft=draft, customer=customer)
 
 
@@ -288,3 +291,22 @@ def zrzy_sup(make_user):
 @pytest.fixture
 def psb_worker(make_user):
     return make_user("psb_worker", roles=["psb_staff"], org="psb")
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """For transaction=True tests: an earlier transactional test may have flushed the rows the data
+    migrations seed (organisations, roles, the calendar, the 2020 policy); put them back if so."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accounts.models import Organisation
+    from deadlines.models import CalendarDay, PolicyDocument
+
+    if not Organisation.objects.exists():
+        import_module("accounts.migrations.0002_seed_organisations_and_roles").seed(apps, None)
+    if not CalendarDay.objects.exists():
+        import_module("deadlines.migrations.0002_seed_calendar").seed(apps, None)
+    if not PolicyDocument.objects.exists():
+        import_module("deadlines.migrations.0003_seed_policy_hohhot_2020").seed(apps, None)

@@ -7,6 +7,7 @@ import time_machine
 
 from supervision import selectors
 from supervision.scope import scope_for
+from supervision.summary import figures_refresh
 from tests.supervision.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +168,7 @@ def test_satisfaction(dataset, gxj):
     SatisfactionRating.objects.create(
         application=dataset.D, customer=dataset.customer, score=3, rated_at=sh(2026, 9, 1, 9)
     )
+    figures_refresh()
     s = selectors.satisfaction(scope_for(gxj), PERIOD)
     assert (s["n"], s["mean"], s["s5"], s["s4"], s["s3"]) == (2, 4.0, 1, 0, 1)
 
