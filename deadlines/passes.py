@@ -57,53 +57,103 @@ def run_pass(*, at) -> dict[str, int]:
             return counts
 
 
+_FRESH_FIELDS = (
+    "id",
+    "level",
+    "due_at",
+    "provisional",
+    "subject_type_id",
+    "subject_id",
+    "stage",
+    "responsible_org_id",
+    "coordinating_org_id",
+    "assignee_id",
+    "policy_id",
+    "limit_working_days",
+    "escalation_working_days",
+)
+
+
+def _postgresql() -> bool:
+    """Single-statement SQL on PostgreSQL; the portable ORM path elsewhere (SQLite for ``make run``)."""
+    return connection.vendor == "postgresql"
+
+
 def _one_batch(*, at, counts) -> int:
     token = uuid.uuid4()
     with transaction.atomic():
-        ids = list(
-            due_clocks(at)
-            .filter(finished_at__isnull=True, cancelled_at__isnull=True, paused_at__isnull=True)
-            .order_by("next_check_at")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            return 0
-        crossed = [
-            (Q(escalate_at__lte=at), Level.ESCALATED, Value(None)),
-            (Q(due_at__lte=at), Level.OVERDUE, F("escalate_at")),
-            (Q(warning_at__lte=at), Level.WARNING, F("due_at")),
-        ]
-        StageClock.objects.filter(pk__in=ids).update(
-            level=Case(*[When(cond, then=Value(level)) for cond, level, _n in crossed], default=F("level")),
-            next_check_at=Case(*[When(cond, then=nxt) for cond, _l, nxt in crossed], default=F("warning_at")),
-        )
-        new_ids = _insert_warnings(ids, at=at, token=token)
-        fresh = (
-            list(
-                StageClock.objects.filter(pk__in=new_ids).values(
-                    "pk",
-                    "level",
-                    "due_at",
-                    "provisional",
-                    "subject_type_id",
-                    "subject_id",
-                    "stage",
-                    "responsible_org_id",
-                    "coordinating_org_id",
-                    "assignee_id",
-                    "policy_id",
-                    "limit_working_days",
-                    "escalation_working_days",
-                )
-            )
-            if new_ids
-            else []
-        )
+        if _postgresql():
+            touched, fresh = _advance_postgresql(at=at, token=token)
+        else:
+            touched, fresh = _advance_portable(at=at, token=token)
         for c in fresh:
             counts[c["level"]] += 1
         counts["notifications"] += _notify_warnings(fresh, at=at)
-    return len(ids)
+    return touched
+
+
+def _advance_postgresql(*, at, token) -> tuple[int, list[dict]]:
+    """One statement: lock the due clocks (SKIP LOCKED), move their level and next instant, insert their
+    warnings (ON CONFLICT DO NOTHING), and return the number touched and the clocks warned now."""
+    clock_table = StageClock._meta.db_table
+    warning_table = Warning._meta.db_table
+    fields = ", ".join(f"upd.{f}" for f in _FRESH_FIELDS)
+    sql = f"""
+        WITH due AS (
+            SELECT id FROM {clock_table}
+            WHERE next_check_at <= %(at)s
+              AND finished_at IS NULL AND cancelled_at IS NULL AND paused_at IS NULL
+            ORDER BY next_check_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+        ), upd AS (
+            UPDATE {clock_table} c SET
+                level = CASE WHEN c.escalate_at <= %(at)s THEN 'escalated'
+                             WHEN c.due_at <= %(at)s THEN 'overdue'
+                             WHEN c.warning_at <= %(at)s THEN 'warning' ELSE c.level END,
+                next_check_at = CASE WHEN c.escalate_at <= %(at)s THEN NULL
+                                     WHEN c.due_at <= %(at)s THEN c.escalate_at
+                                     WHEN c.warning_at <= %(at)s THEN c.due_at ELSE c.warning_at END
+            FROM due WHERE c.id = due.id
+            RETURNING c.*
+        ), ins AS (
+            INSERT INTO {warning_table} ({", ".join(_WARNING_COLUMNS)})
+            SELECT id, level, %(at)s, due_at, provisional, subject_type_id, subject_id, stage,
+                   responsible_org_id, coordinating_org_id, %(token)s
+            FROM upd WHERE level <> 'on_time'
+            ON CONFLICT (clock_id, level) DO NOTHING
+            RETURNING clock_id
+        )
+        SELECT ins.clock_id IS NOT NULL, {fields} FROM upd LEFT JOIN ins ON ins.clock_id = upd.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"at": at, "batch": BATCH, "token": token})
+        rows = cursor.fetchall()
+    fresh = [dict(zip(_FRESH_FIELDS, row[1:], strict=True)) for row in rows if row[0]]
+    return len(rows), fresh
+
+
+def _advance_portable(*, at, token) -> tuple[int, list[dict]]:
+    """The same in three statements, for SQLite (``make run``): select the due ids, UPDATE, INSERT."""
+    ids = list(
+        due_clocks(at)
+        .filter(finished_at__isnull=True, cancelled_at__isnull=True, paused_at__isnull=True)
+        .order_by("next_check_at")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    if not ids:
+        return 0, []
+    crossed = [
+        (Q(escalate_at__lte=at), Level.ESCALATED, Value(None)),
+        (Q(due_at__lte=at), Level.OVERDUE, F("escalate_at")),
+        (Q(warning_at__lte=at), Level.WARNING, F("due_at")),
+    ]
+    StageClock.objects.filter(pk__in=ids).update(
+        level=Case(*[When(cond, then=Value(level)) for cond, level, _n in crossed], default=F("level")),
+        next_check_at=Case(*[When(cond, then=nxt) for cond, _l, nxt in crossed], default=F("warning_at")),
+    )
+    new_ids = _insert_warnings(ids, at=at, token=token)
+    fresh = list(StageClock.objects.filter(pk__in=new_ids).values(*_FRESH_FIELDS)) if new_ids else []
+    return len(ids), fresh
 
 
 _WARNING_COLUMNS = (
@@ -182,7 +232,7 @@ def _notify_warnings(clocks, *, at) -> int:
         label, url = subjects.get((c["subject_type_id"], c["subject_id"]), (f"#{c['subject_id']}", ""))
         title, body = texts.message(c, label)
         channels = CHANNELS_BY_LEVEL[level]
-        key = f"deadline:{c['pk']}:{level}"
+        key = f"deadline:{c['id']}:{level}"
         for user_id in sorted(recipients & contacts.keys()):
             has_email, has_phone = contacts[user_id]
             rows.append(
@@ -238,7 +288,7 @@ def _insert_notifications(rows, *, at) -> list[int]:
     """
     if not rows:
         return []
-    if connection.vendor != "postgresql":
+    if not _postgresql():
         objs = [
             Notification(
                 **dict(zip(_NOTIFICATION_COLUMNS, row, strict=True)), created_at=at, next_attempt_at=at

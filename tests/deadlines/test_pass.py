@@ -174,3 +174,19 @@ def test_two_passes_at_once_create_nothing_twice(reference_data, make_user, psb_
     # A third pass, and both again at once, add nothing.
     assert run_pass(at=sh(2025, 3, 5, 1))["overdue"] == 0
     assert Notification.objects.count() == 80
+
+
+@pytest.mark.django_db
+def test_the_portable_path_used_on_sqlite_gives_the_same_result(
+    subject, another_subject, people, monkeypatch
+):
+    from deadlines import passes
+
+    monkeypatch.setattr(passes, "_postgresql", lambda: False)
+    first = _start(subject)
+    _start(another_subject, at=sh(2025, 2, 24, 10))
+    counts = run_pass(at=sh(2025, 3, 4, 9))
+    assert counts == {"warning": 1, "overdue": 0, "escalated": 1, "notifications": 7}
+    assert run_pass(at=sh(2025, 3, 4, 9))["notifications"] == 0
+    assert _recipients(first, "warning") == {"psb1", "gxj1", "gxj_sup"}
+    assert Warning.objects.count() == 2
