@@ -46,3 +46,12 @@ def test_guide_follows_a_changed_rule(client, dataset):
         response = client.get("/supervision/guide/")
     categories = {c["code"]: c for c in response.context["categories"]}
     assert dict((r.stage, r.limit_working_days) for r in categories["lv_plain"]["rules"])["plan_reply"] == 1
+
+
+def test_guide_in_english_on_request(client, dataset):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with time_machine.travel(NOW, tick=False):
+        html = client.get("/supervision/guide/").content.decode()
+    assert "Our commitments" in html and "LV without external works" in html
