@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -759,6 +760,9 @@ def rate(request, pk):
 
 
 # Staff: the queue ----------------------------------------------------------------------------------------
+OPEN_VALUES = [s for s in S.values if s not in (S.CONNECTED, S.WITHDRAWN, S.TERMINATED)]
+
+
 def _urgency(qs):
     rank = Case(
         *[When(current_level=level, then=Value(i)) for i, level in enumerate(LEVEL_ORDER)],
@@ -768,6 +772,88 @@ def _urgency(qs):
     return qs.annotate(urgency=rank).order_by("urgency", F("current_due_at").asc(nulls_last=True), "-id")
 
 
+class UrgencyQueue:
+    """Cases filtered on their own fields, in urgency order of their current stage (the open stage due
+    first): escalated, overdue, warning, on time, then by due date. A sequence ``Paginator`` can page.
+
+    On PostgreSQL the current stage of every case is computed once (``DISTINCT ON`` over the open clocks)
+    and joined, so a page of the queue costs one sort of the open cases instead of three correlated
+    subqueries per case; elsewhere (SQLite for ``make run``) the ORM annotations do the same.
+    """
+
+    def __init__(self, qs, *, stage=None, level=None):
+        self.qs, self.stage, self.level = qs.order_by(), stage, level
+        self.fast = connection.vendor == "postgresql"
+
+    def _orm(self):
+        qs = selectors.with_current_stage(self.qs)
+        if self.stage:
+            qs = qs.filter(current_stage=self.stage)
+        if self.level:
+            qs = qs.filter(current_level=self.level)
+        return qs
+
+    def _sql(self, select: str, tail: str = "", tail_params=()):
+        from deadlines.models import StageClock
+
+        inner, inner_params = self.qs.values("pk").query.sql_with_params()
+        where, params = [f"a.id IN ({inner})"], list(inner_params)
+        if self.stage:
+            where.append("cur.stage = %s")
+            params.append(self.stage)
+        if self.level:
+            where.append("cur.level = %s")
+            params.append(self.level)
+        sql = (
+            "WITH cur AS (SELECT DISTINCT ON (c.subject_id) c.subject_id, c.stage, c.due_at, c.level "
+            f"FROM {StageClock._meta.db_table} c WHERE c.subject_type_id = %s AND c.finished_at IS NULL "
+            "AND c.cancelled_at IS NULL AND c.stage <> %s ORDER BY c.subject_id, c.due_at, c.id) "
+            f"SELECT {select} FROM {Application._meta.db_table} a LEFT JOIN cur ON cur.subject_id = a.id "
+            f"WHERE {' AND '.join(where)} {tail}"
+        )
+        return sql, [selectors.application_content_type().pk, StageCode.OVERALL, *params, *tail_params]
+
+    def count(self) -> int:
+        if not (self.stage or self.level):
+            return self.qs.count()  # every case is in the queue, with or without an open clock
+        if not self.fast:
+            return self._orm().count()
+        with connection.cursor() as cursor:
+            cursor.execute(*self._sql("COUNT(*)"))
+            return cursor.fetchone()[0]
+
+    def level_counts(self) -> dict:
+        if not self.fast:
+            rows = self._orm().values("current_level").annotate(n=Count("id")).order_by()
+            return {r["current_level"]: r["n"] for r in rows}
+        with connection.cursor() as cursor:
+            cursor.execute(*self._sql("cur.level, COUNT(*)", "GROUP BY cur.level"))
+            return dict(cursor.fetchall())
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("UrgencyQueue is paged with slices")
+        start, stop = index.start or 0, index.stop
+        if not self.fast:
+            return list(_urgency(self._orm().select_related("account_manager"))[start:stop])
+        ranks = " ".join(f"WHEN '{level}' THEN {i}" for i, level in enumerate(LEVEL_ORDER))
+        order = (
+            f"ORDER BY CASE cur.level {ranks} ELSE {len(LEVEL_ORDER)} END, "
+            "cur.due_at ASC NULLS LAST, a.id DESC"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(*self._sql("a.id", f"{order} LIMIT %s OFFSET %s", (stop - start, start)))
+            ids = [row[0] for row in cursor.fetchall()]
+        found = selectors.with_current_stage(Application.objects.filter(pk__in=ids)).select_related(
+            "account_manager"
+        )
+        by_id = {app.pk: app for app in found}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
 @login_required
 @require_GET
 def queue(request):
@@ -775,18 +861,14 @@ def queue(request):
     user = request.user
     if not may(user, "applications.view_all_applications"):
         raise PermissionDenied
-    base = selectors.with_current_stage(selectors.applications_visible_to(user))
+    base = selectors.applications_visible_to(user)
     params = request.GET
     state = params.get("state", QUEUE_OPEN)
     qs = base
     if state == QUEUE_OPEN:
-        qs = qs.filter(state__in=[s for s in S.values if s not in (S.CONNECTED, S.WITHDRAWN, S.TERMINATED)])
+        qs = qs.filter(state__in=OPEN_VALUES)
     elif state in S.values:
         qs = qs.filter(state=state)
-    if params.get("stage") in StageCode.values:
-        qs = qs.filter(current_stage=params["stage"])
-    if params.get("level") in Level.values:
-        qs = qs.filter(current_level=params["level"])
     if params.get("voltage") in Voltage.values:
         qs = qs.filter(voltage=params["voltage"])
     manager = params.get("manager", "")
@@ -797,18 +879,16 @@ def queue(request):
     q = (params.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(applicant_name__icontains=q) | Q(address__icontains=q))
-    qs = _urgency(qs.select_related("account_manager"))
-    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    ordered = UrgencyQueue(
+        qs,
+        stage=params.get("stage") if params.get("stage") in StageCode.values else None,
+        level=params.get("level") if params.get("level") in Level.values else None,
+    )
+    page = Paginator(ordered, PAGE_SIZE).get_page(params.get("page"))
     rows = [_list_row(app) for app in page.object_list]
 
     state_counts = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))}
-    open_base = base.filter(
-        state__in=[s for s in S.values if s not in (S.CONNECTED, S.WITHDRAWN, S.TERMINATED)]
-    )
-    level_counts = {
-        row["current_level"]: row["n"]
-        for row in open_base.order_by().values("current_level").annotate(n=Count("id"))
-    }
+    level_counts = UrgencyQueue(base.filter(state__in=OPEN_VALUES)).level_counts()
     query = params.copy()
     query.pop("page", None)
     context = {

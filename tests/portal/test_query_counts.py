@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # session, user, roles; then the page's own queries.
 MINE_QUERIES = 5
 WALLET_QUERIES = 5
-QUEUE_QUERIES = 10
+QUEUE_QUERIES = 11
 
 
 def _get(client, url, django_assert_num_queries, n):
