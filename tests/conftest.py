@@ -10,6 +10,20 @@ from rest_framework.test import APIClient
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the data seeded by migrations (organisations, roles, the
+    calendar, the policy rules) before it runs: an earlier transactional test flushed them."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                append=False,
+            )
+
+
 ARTIFACTS = Path(os.environ.get("HHHT_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts"))
 
 
