@@ -24,7 +24,7 @@ def _fresh_content_types():
     ContentType.objects.clear_cache()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_last_two_grants_at_the_same_moment_join_exactly_once(_fresh_content_types, departments):
     staff = grid_staff()
     application = case_in_state("approving", road_excavation=True, green_space=True, staff=staff)
