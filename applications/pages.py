@@ -781,8 +781,8 @@ class UrgencyQueue:
     subqueries per case; elsewhere (SQLite for ``make run``) the ORM annotations do the same.
     """
 
-    def __init__(self, qs, *, stage=None, level=None):
-        self.qs, self.stage, self.level = qs.order_by(), stage, level
+    def __init__(self, qs, *, stage=None, level=None, narrow=False):
+        self.qs, self.stage, self.level, self.narrow = qs.order_by(), stage, level, narrow
         self.fast = connection.vendor == "postgresql"
 
     def _orm(self):
@@ -804,14 +804,23 @@ class UrgencyQueue:
         if self.level:
             where.append("cur.level = %s")
             params.append(self.level)
+        # A narrow filter (a search, one manager's cases) reads only the clocks of the cases it keeps.
+        narrow = f"AND c.subject_id IN ({inner}) " if self.narrow else ""
         sql = (
             "WITH cur AS (SELECT DISTINCT ON (c.subject_id) c.subject_id, c.stage, c.due_at, c.level "
             f"FROM {StageClock._meta.db_table} c WHERE c.subject_type_id = %s AND c.finished_at IS NULL "
-            "AND c.cancelled_at IS NULL AND c.stage <> %s ORDER BY c.subject_id, c.due_at, c.id) "
+            f"AND c.cancelled_at IS NULL AND c.stage <> %s {narrow}"
+            "ORDER BY c.subject_id, c.due_at, c.id) "
             f"SELECT {select} FROM {Application._meta.db_table} a LEFT JOIN cur ON cur.subject_id = a.id "
             f"WHERE {' AND '.join(where)} {tail}"
         )
-        return sql, [selectors.application_content_type().pk, StageCode.OVERALL, *params, *tail_params]
+        return sql, [
+            selectors.application_content_type().pk,
+            StageCode.OVERALL,
+            *(inner_params if self.narrow else ()),
+            *params,
+            *tail_params,
+        ]
 
     def count(self) -> int:
         if not (self.stage or self.level):
@@ -883,6 +892,7 @@ def queue(request):
         qs,
         stage=params.get("stage") if params.get("stage") in StageCode.values else None,
         level=params.get("level") if params.get("level") in Level.values else None,
+        narrow=bool(q or params.get("mine") or manager.isdigit()),
     )
     page = Paginator(ordered, PAGE_SIZE).get_page(params.get("page"))
     rows = [_list_row(app) for app in page.object_list]
