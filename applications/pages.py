@@ -151,14 +151,12 @@ def customer_steps(application, clocks) -> tuple[list[dict], dict | None]:
     steps = []
     for code, label, _stages in CUSTOMER_STEPS:
         rows = by_step[code]
-        if code == "install" and application.state == S.CONNECTED:
-            status = "done"
-        elif any(r["open"] for r in rows):
+        if application.state == S.CONNECTED or (code == "apply" and by_step["install"]):
+            status = "done"  # power is on, or the case has reached 竣工装表
+        elif any(r["open"] for r in rows) or (
+            code == "apply" and application.state not in (S.DRAFT, S.WITHDRAWN, S.TERMINATED)
+        ):
             status = "current"
-        elif rows and (code == "apply" and by_step["install"]):
-            status = "done"
-        elif rows and all(not r["open"] for r in rows) and application.state == S.CONNECTED:
-            status = "done"
         else:
             status = "pending"
         steps.append({"code": code, "label": _(label), "stages": rows, "status": status})

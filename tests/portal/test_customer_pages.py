@@ -233,3 +233,19 @@ def test_customer_withdraws_from_the_case_page(signed_in, customer):
     other = case_in_state("submitted", customer=customer)
     url = reverse("applications:transition", kwargs={"pk": other.pk, "name": "accept"})
     assert signed_in.post(url, {"expected_state": "submitted"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("state", "apply", "install"),
+    [
+        ("returned", "current", "pending"),
+        ("accepted", "current", "pending"),
+        ("installing", "done", "current"),
+        ("connected", "done", "done"),
+    ],
+)
+def test_the_two_customer_steps(signed_in, customer, state, apply, install):
+    application = case_in_state(state, customer=customer)
+    html = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    assert f'class="customer-step step-{apply} mb-2" data-step="apply"' in html
+    assert f'class="customer-step step-{install} mb-2" data-step="install"' in html
