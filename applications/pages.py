@@ -8,6 +8,7 @@ longer allows is a 409 ("someone else moved the case first").
 """
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -113,6 +114,14 @@ def _conflict_message(application) -> str:
     }
 
 
+def promised_day(due_at):
+    """The last day of a deadline: a stage due at 24:00 on the 1st (stored as 00:00 on the 2nd) is
+    promised for the 1st (Asia/Shanghai)."""
+    from deadlines.calendar import local_date
+
+    return local_date(due_at - timedelta(microseconds=1)) if due_at else None
+
+
 def stage_row(clock, now) -> dict:
     """One stage clock as the pages show it: promised date, on-time state, provisional marker."""
     if clock.cancelled_at:
@@ -132,6 +141,7 @@ def stage_row(clock, now) -> dict:
         "status_label": label,
         "level": clock.level,
         "level_label": Level(clock.level).label if clock.level in Level.values else clock.level,
+        "due_day": promised_day(clock.due_at),
         "open": clock.finished_at is None and clock.cancelled_at is None,
     }
 
@@ -413,6 +423,7 @@ def _list_row(app) -> dict:
         "application": app,
         "stage_label": StageCode(stage).label if stage in StageCode.values else None,
         "due_at": getattr(app, "current_due_at", None),
+        "due_day": promised_day(getattr(app, "current_due_at", None)),
         "level": level,
         "level_label": Level(level).label if level in Level.values else None,
         "action": action,

@@ -21,6 +21,7 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.models import RoleCode
 from applications.forms import PortalForm, apply_errors
+from applications.pages import promised_day
 from deadlines.models import Level
 
 from . import selectors, services
@@ -164,6 +165,7 @@ def queue(request):
             "task": task,
             "level": task.clock.level if task.clock_id and task.is_open else None,
             "level_label": Level(task.clock.level).label if task.clock_id and task.is_open else None,
+            "due_day": promised_day(task.clock.due_at) if task.clock_id else None,
         }
         for task in page.object_list
     ]
@@ -222,6 +224,7 @@ def _task_context(request, task, *, bound=None) -> dict:
         "problem": bound.get("problem"),
         "key": bound.get("key"),
         "level_label": Level(task.clock.level).label if task.clock_id else None,
+        "due_day": promised_day(task.clock.due_at) if task.clock_id else None,
     }
     if involved and may(user, "approvals.upload_document", task):
         context["upload_form"] = bound.get("upload") or UploadForm(prefix="upload")
