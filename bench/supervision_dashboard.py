@@ -315,6 +315,8 @@ def main():
         from supervision.selectors import Filters, default_filters
 
         print(f"{Application.objects.count()} cases, {StageClock.objects.count()} clocks")
+        load = os.getloadavg()
+        print(f"{os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (other work on the machine)")
         f = default_filters(TODAY)
         gxj = User.objects.get(username="bench_gxj")
         fgw = User.objects.get(username="bench_fgw")

@@ -33,6 +33,7 @@ CATEGORY = """CASE WHEN a.voltage = 'low' AND a.external_works IS TRUE THEN 'lv_
      WHEN a.voltage = 'high' AND a.power_sources = 2 THEN 'hv_dual' ELSE '' END"""
 
 
+REFRESH_LOCK = 7_202_611  # advisory lock key of the rebuild
 RESPONSIBLE = "CASE WHEN stage <> 'overall' THEN responsible_org_id END"
 
 
@@ -44,8 +45,10 @@ def _sets_cte(q) -> str:
         FROM deadlines_stageclock WHERE subject_type_id = %(ct)s GROUP BY subject_id)"""
 
 
-def figures_refresh() -> FigureRefresh:
-    """Rebuild StageMonth and CaseMonth from the clocks and the cases; record when and how long."""
+def figures_refresh() -> FigureRefresh | None:
+    """Rebuild StageMonth and CaseMonth from the clocks and the cases; record when and how long.
+
+    Returns the new record, or (on PostgreSQL) the previous one when another rebuild holds the lock."""
     from applications.selectors import application_content_type
 
     q = _sql(connection.vendor)
@@ -93,6 +96,12 @@ def figures_refresh() -> FigureRefresh:
         LEFT JOIN sets s ON s.app_id = a.id
         GROUP BY 2, 3, 4, 5, 7"""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # One rebuild at a time: a beat firing while the previous rebuild still runs skips.
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REFRESH_LOCK])
+                if not cursor.fetchone()[0]:
+                    return last_refresh()
         StageMonth.objects.all().delete()
         CaseMonth.objects.all().delete()
         with connection.cursor() as cursor:

@@ -8,4 +8,6 @@ def refresh_figures() -> dict:
     from .summary import figures_refresh
 
     record = figures_refresh()
+    if record is None:
+        return {}
     return {"seconds": record.seconds, "stage_rows": record.stage_rows, "case_rows": record.case_rows}
