@@ -11,17 +11,18 @@ from rest_framework.test import APIClient
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (and live-server pages) start with the migration-seeded rows present."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"live_server", "transactional_db"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from tests.reference_data import ensure_reference_data
 
-def pytest_collection_modifyitems(config, items):
-    """Every transactional test restores the data seeded by migrations (organisations, roles, the
-    calendar, the policy rules) before it runs: an earlier transactional test flushed them."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(
-                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                append=False,
-            )
+        ensure_reference_data()
 
 
 ARTIFACTS = Path(os.environ.get("HHHT_ARTIFACTS", Path(__file__).resolve().parent.parent / "artifacts"))
