@@ -17,15 +17,30 @@ from .conftest import grant_road, push, step, task_of
 
 
 @pytest.fixture
-def _fresh_content_types():
-    """A transactional test flushes the tables: content type ids cached before or after are stale."""
+def _fresh_reference_data(transactional_db):
+    """A transactional test runs on tables an earlier one may have flushed: content type ids cached
+    before are stale, and the rows the data migrations seed (organisations, roles, the calendar, the 2020
+    policy) may be gone; put them back if so (the same seed functions as the migrations)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accounts.models import Organisation
+    from deadlines.models import CalendarDay, PolicyDocument
+
     ContentType.objects.clear_cache()
+    if not Organisation.objects.exists():
+        import_module("accounts.migrations.0002_seed_organisations_and_roles").seed(apps, None)
+    if not CalendarDay.objects.exists():
+        import_module("deadlines.migrations.0002_seed_calendar").seed(apps, None)
+    if not PolicyDocument.objects.exists():
+        import_module("deadlines.migrations.0003_seed_policy_hohhot_2020").seed(apps, None)
     yield
     ContentType.objects.clear_cache()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_last_two_grants_at_the_same_moment_join_exactly_once(_fresh_content_types, departments):
+def test_the_last_two_grants_at_the_same_moment_join_exactly_once(_fresh_reference_data, departments):
     staff = grid_staff()
     application = case_in_state("approving", road_excavation=True, green_space=True, staff=staff)
     push(application, departments["window"])
