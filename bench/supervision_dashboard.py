@@ -61,6 +61,7 @@ def parse():
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database (no seeding)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-refresh", action="store_true", help="with --reuse: keep the summary tables")
     return parser.parse_args()
 
 
@@ -76,7 +77,7 @@ def setup_database(name, *, reuse):
         sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
     db.setdefault("TEST", {})["NAME"] = name
     started = time.perf_counter()
-    connection.creation.create_test_db(verbosity=0, autoclobber=not reuse, keepdb=reuse)
+    connection.creation.create_test_db(verbosity=0, autoclobber=not reuse, keepdb=reuse, serialize=False)
     print(f"database {name} ready in {time.perf_counter() - started:.1f} s")
     return connection
 
@@ -304,11 +305,12 @@ def main():
             seed(connection, args.n)
         from supervision.summary import figures_refresh
 
-        record = figures_refresh()
-        print(
-            f"summary tables rebuilt (the beat's job) in {record.seconds:.1f} s: "
-            f"{record.stage_rows} stage rows, {record.case_rows} case rows"
-        )
+        if not args.skip_refresh:
+            record = figures_refresh()
+            print(
+                f"summary tables rebuilt (the beat's job) in {record.seconds:.1f} s: "
+                f"{record.stage_rows} stage rows, {record.case_rows} case rows"
+            )
         from accounts.models import User
         from applications.models import Application
         from deadlines.models import StageClock
@@ -316,7 +318,9 @@ def main():
 
         print(f"{Application.objects.count()} cases, {StageClock.objects.count()} clocks")
         load = os.getloadavg()
-        print(f"{os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (other work on the machine)")
+        print(
+            f"{os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (other work on the machine)"
+        )
         f = default_filters(TODAY)
         gxj = User.objects.get(username="bench_gxj")
         fgw = User.objects.get(username="bench_fgw")

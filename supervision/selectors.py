@@ -7,10 +7,12 @@ difference of ordinals in SQL. Nothing loops over cases in Python.
 """
 
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.apps import apps
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -107,22 +109,33 @@ def _case_ids(q: Q):
 # --- The bases of every figure -----------------------------------------------------------------------------
 
 
-def stage_clocks(scope: Scope, f: Filters) -> QuerySet:
-    """Stage clocks (overall excluded) of cases the supervisor coordinates, filtered."""
+def stage_clocks(scope: Scope, f: Filters, *, category: bool = True) -> QuerySet:
+    """Stage clocks (overall excluded) of cases the supervisor coordinates, filtered (``category=False``:
+    all but the category, for ``open_only``)."""
     qs = StageClock.objects.filter(subject_type_id=_app_ct_id()).exclude(stage=OVERALL)
     if not scope.is_lead:
         qs = qs.filter(coordinating_org_id__in=scope.org_ids)
     if f.org_id:
         qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
-    if f.category:
+    if f.category and category:
         qs = qs.filter(_case_in_category(f.category))
     return qs
 
 
 def _case_in_category(category) -> Exists:
-    # A correlated EXISTS lets the planner probe the case by primary key for the few open clocks instead
-    # of hashing every case of the category.
     return Exists(Application.objects.filter(CATEGORY_Q[category], pk=OuterRef("subject_id")))
+
+
+def open_only(qs: QuerySet, f: Filters) -> QuerySet:
+    """The open clocks of ``qs`` (built without the category filter), in the category of ``f``.
+
+    Open clocks are few: the case's category is read per clock by primary key (a scalar subquery the
+    planner cannot turn into a hash over every case of the category)."""
+    qs = qs.filter(finished_at__isnull=True, cancelled_at__isnull=True)
+    if not f.category:
+        return qs
+    in_category = Application.objects.filter(CATEGORY_Q[f.category], pk=OuterRef("subject_id")).values("pk")
+    return qs.annotate(case_in_category=Subquery(in_category[:1])).filter(case_in_category__isnull=False)
 
 
 def cases(scope: Scope, f: Filters) -> QuerySet:
@@ -152,7 +165,7 @@ def cases(scope: Scope, f: Filters) -> QuerySet:
     return qs
 
 
-def overall_clocks(scope: Scope, f: Filters) -> QuerySet:
+def overall_clocks(scope: Scope, f: Filters, *, category: bool = True) -> QuerySet:
     """The overall clocks (submission to power-on, customer time excluded) of the cases in scope (live,
     for the drill-down and the open cases)."""
     ct = _app_ct_id()
@@ -177,7 +190,7 @@ def overall_clocks(scope: Scope, f: Filters) -> QuerySet:
                 ).exclude(stage=OVERALL)
             )
         )
-    if f.category:
+    if f.category and category:
         qs = qs.filter(_case_in_category(f.category))
     return qs
 
@@ -250,8 +263,7 @@ def state_counts(scope, f) -> dict:
 def open_stage_counts(scope, f) -> list[dict]:
     """Clocks running now, by stage: total, paused, warning, overdue, escalated (live)."""
     rows = (
-        stage_clocks(scope, f)
-        .filter(finished_at__isnull=True, cancelled_at__isnull=True)
+        open_only(stage_clocks(scope, f, category=False), f)
         .values("stage")
         .annotate(
             total=Count("pk"),
@@ -337,10 +349,8 @@ def on_time_by_org(scope, f) -> list[dict]:
         .order_by()
     )
     open_late = dict(
-        stage_clocks(scope, f)
+        open_only(stage_clocks(scope, f, category=False), f)
         .filter(
-            finished_at__isnull=True,
-            cancelled_at__isnull=True,
             level__in=(Level.OVERDUE, Level.ESCALATED),
             responsible_org__isnull=False,
         )
@@ -416,10 +426,8 @@ def commitments(scope, f) -> dict:
         aggregates[f"{code}__broken"] = _sum(category=code, late=True)
     agg = stage_rows(scope, f, overall=True).aggregate(**aggregates)
     open_broken = (
-        overall_clocks(scope, f)
-        .filter(
-            finished_at__isnull=True, cancelled_at__isnull=True, level__in=(Level.OVERDUE, Level.ESCALATED)
-        )
+        open_only(overall_clocks(scope, f, category=False), f)
+        .filter(level__in=(Level.OVERDUE, Level.ESCALATED))
         .count()
     )
     limits = _overall_limits()
@@ -549,7 +557,7 @@ def with_working_days_late(qs: QuerySet, today: date) -> QuerySet:
 def level_lists(scope, f, *, today: date, limit: int = LIST_LIMIT) -> dict:
     """The warning, overdue and escalated lists: open stage clocks at that level, most urgent first, with
     their case, their working days late and any unclosed 督办 order."""
-    qs = stage_clocks(scope, f).filter(finished_at__isnull=True, cancelled_at__isnull=True)
+    qs = open_only(stage_clocks(scope, f, category=False), f)
     found = {}
     for level in LIST_LEVELS:
         found[level] = list(
@@ -577,7 +585,7 @@ def _attach_cases(clocks) -> None:
 
 
 def level_counts(scope, f) -> dict:
-    qs = stage_clocks(scope, f).filter(finished_at__isnull=True, cancelled_at__isnull=True)
+    qs = open_only(stage_clocks(scope, f, category=False), f)
     return qs.aggregate(**{level: Count("pk", filter=Q(level=level)) for level in LIST_LEVELS})
 
 
@@ -608,13 +616,34 @@ def orders_summary(scope, f, *, today: date) -> dict:
     return agg
 
 
-def dashboard(scope: Scope, f: Filters, *, today: date) -> dict:
-    """Every figure of the dashboard."""
+@contextmanager
+def without_jit():
+    """PostgreSQL's JIT compiles a query whose estimated cost is high, which costs more (hundreds of ms)
+    than the dashboard's short queries take: switch it off for the transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+PAGE_LIST_LIMIT = 50
+EXPORT_LIST_LIMIT = 20_000
+
+
+def dashboard(scope: Scope, f: Filters, *, today: date, list_limit: int = PAGE_LIST_LIMIT) -> dict:
+    """Every figure of the dashboard (the warning lists cut at ``list_limit`` rows each, most urgent
+    first; their cards link to the full lists)."""
+    with without_jit():
+        return _dashboard(scope, f, today=today, list_limit=list_limit)
+
+
+def _dashboard(scope, f, *, today, list_limit) -> dict:
     return {
         "states": state_counts(scope, f),
         "open_stages": open_stage_counts(scope, f),
         "level_counts": level_counts(scope, f),
-        "lists": level_lists(scope, f, today=today),
+        "lists": level_lists(scope, f, today=today, limit=list_limit),
         "durations": stage_durations(scope, f),
         "orgs": on_time_by_org(scope, f),
         "indicators": indicators(scope, f),

@@ -93,8 +93,10 @@ def dashboard(request):
     """监管看板: every figure of SPEC section 4 for the stages the supervisor coordinates."""
     scope = _scope_or_deny(request)
     form, f, today = _filters(request)
-    figures = selectors.dashboard(scope, f, today=today)
-    if request.GET.get("export") == "xlsx":
+    export = request.GET.get("export") == "xlsx"
+    limit = selectors.EXPORT_LIST_LIMIT if export else selectors.PAGE_LIST_LIMIT
+    figures = selectors.dashboard(scope, f, today=today, list_limit=limit)
+    if export:
         return exports.response(f"监管看板-{f.date_from}-{f.date_to}.xlsx", dashboard_sheets(figures, f))
     context = {
         "form": form,
@@ -435,8 +437,10 @@ def report(request):
     except ValueError:
         month = today.replace(day=1)
     mf = f.with_month(month)
-    figures = selectors.dashboard(scope, mf, today=today)
-    if request.GET.get("export") == "xlsx":
+    export = request.GET.get("export") == "xlsx"
+    limit = selectors.EXPORT_LIST_LIMIT if export else selectors.PAGE_LIST_LIMIT
+    figures = selectors.dashboard(scope, mf, today=today, list_limit=limit)
+    if export:
         return exports.response(f"获得电力月度报告-{month:%Y-%m}.xlsx", dashboard_sheets(figures, mf))
     prev = (month - timedelta(days=1)).replace(day=1)
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
