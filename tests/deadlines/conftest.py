@@ -68,3 +68,7 @@ def reference_data(transactional_db):
         import_module("deadlines.migrations.0002_seed_calendar").seed(apps, None)
     if not PolicyDocument.objects.exists():
         import_module("deadlines.migrations.0003_seed_policy_hohhot_2020").seed(apps, None)
+    # A flush recreates the content types with new ids; the cache would still hand out the old ones.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
