@@ -12,8 +12,8 @@ from applications.satisfaction import SatisfactionRating
 from tests.applications.factories import PDF_BYTES, PNG_BYTES, credit_code
 from tests.factories import TEST_PASSWORD
 
-# serialized_rollback: an earlier transactional test flushed the rows the data migrations seed.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# The migration-seeded rows an earlier transactional test flushed are put back by tests/conftest.py.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
