@@ -1,9 +1,6 @@
 """Admin of cases and documents. The audit trail is read-only here too: no add, change or delete."""
 
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
 
 from .models import Application, AuditEntry, Document, NumberSequence
 
@@ -56,12 +53,13 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "owner", "kind", "valid_until", "uploaded_at", "rejected_at", "download")
+    """Metadata only: the files are served to their owner and the staff working the case, nobody else."""
+
+    list_display = ("__str__", "owner", "kind", "valid_until", "uploaded_at", "rejected_at")
     list_filter = ("kind",)
     readonly_fields = (
         "owner",
         "kind",
-        "download",
         "original_name",
         "content_type",
         "size",
@@ -71,13 +69,6 @@ class DocumentAdmin(admin.ModelAdmin):
         "rejected_reason",
     )
     exclude = ("file",)
-
-    @admin.display(description=_("文件"))
-    def download(self, obj):
-        # The permission-checked view, never the storage path.
-        return format_html(
-            '<a href="{}">{}</a>', reverse("applications:document-file", args=[obj.pk]), _("下载")
-        )
 
     def has_add_permission(self, request):
         return False

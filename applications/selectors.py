@@ -109,11 +109,15 @@ def attach_current_stage(applications: list[Application]) -> list[Application]:
 
 
 def documents_visible_to(user) -> QuerySet[Document]:
-    """A customer: its wallet. Staff: the documents attached to the cases they may see."""
+    """A customer: its wallet. Power-bureau staff working the cases: the documents attached to them.
+
+    Supervisors, departments and administrators see cases but not the customer's identity and property
+    papers (the permit stage shares its own documents through ``approvals``).
+    """
     if not (user and user.is_authenticated and user.is_active):
         return Document.objects.none()
     visible = Q(owner_id=user.pk)
-    if user.is_staff_member or user.has_role(RoleCode.ADMIN):
+    if user.organisation_id and user.has_role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER):
         cases = applications_visible_to(user).exclude(customer_id=user.pk).values("pk")
         visible |= Q(
             pk__in=Application.documents.through.objects.filter(application_id__in=cases).values(

@@ -101,7 +101,7 @@ def test_fgw_sees_only_the_cases_whose_construction_it_coordinates(make_user, ps
 
 
 def test_another_customers_case_does_not_exist_for_reads_or_writes(
-    api_as, client, customer, other_customer, psb_staff
+    api_as, client, customer, other_customer, psb_staff, make_user
 ):
     application = case_in_state("accepted", customer=customer, staff=psb_staff)
     doc = application.documents.first()
