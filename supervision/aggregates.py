@@ -1,11 +1,11 @@
-"""Database aggregates the figures need: ``percentile_cont`` on PostgreSQL, a Python fallback elsewhere."""
+"""``percentile_cont`` as a Django aggregate (PostgreSQL). The dashboard reads its percentiles off the
+summary tables' working-day histograms; the tests check them against this on the clocks themselves."""
 
-from django.db import connection
 from django.db.models import Aggregate, FloatField
 
 
 class PercentileCont(Aggregate):
-    """``percentile_cont(fraction) WITHIN GROUP (ORDER BY expr)`` (PostgreSQL only)."""
+    """``percentile_cont(fraction) WITHIN GROUP (ORDER BY expr)``."""
 
     function = "percentile_cont"
     name = "PercentileCont"
@@ -14,18 +14,3 @@ class PercentileCont(Aggregate):
 
     def __init__(self, expression, fraction, **extra):
         super().__init__(expression, fraction=float(fraction), **extra)
-
-
-def has_percentile() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def percentile(values, fraction: float) -> float | None:
-    """``percentile_cont`` of a list, for databases without it (SQLite under ``make run``)."""
-    data = sorted(v for v in values if v is not None)
-    if not data:
-        return None
-    pos = (len(data) - 1) * fraction
-    lo = int(pos)
-    hi = min(lo + 1, len(data) - 1)
-    return float(data[lo] + (data[hi] - data[lo]) * (pos - lo))
