@@ -233,8 +233,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "control_folder": str(_BROKER_DIR / "control"),
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    # Short timeouts: a request that enqueues after commit must not hang on a dead broker (the rows are
+    # safe; the sweep re-sends them).
+    else {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 )
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
