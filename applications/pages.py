@@ -598,6 +598,14 @@ def _detail_context(request, application, *, bound=None) -> dict:
             .select_related("department", "clock")
             .order_by("round", "id")
         )
+    if user.is_staff_member and not is_owner and application.state != S.DRAFT:
+        # 督办 orders are internal: staff and supervisors who may see the case read them, customers never.
+        from accounts.permissions import can
+        from supervision.selectors import orders_for_application
+
+        context["orders"] = orders_for_application(application)
+        for order in context["orders"]:
+            order.may_open = can(user, "supervision.view_order", order)
     context["problem"] = bound.get("problem")
     return context
 
