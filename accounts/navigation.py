@@ -17,6 +17,12 @@ NAV_ITEMS = [
     ("applications:queue", _("工单队列"), {RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER}),
     ("approvals:queue", _("审批任务"), {RoleCode.REVIEWER, RoleCode.WINDOW}),
     ("supervision:dashboard", _("监管看板"), {RoleCode.SUPERVISOR, RoleCode.LEADER}),
+    # The responsible units answer 督办 orders (supervisors reach them from the dashboard).
+    (
+        "supervision:orders",
+        _("督办单"),
+        {RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER, RoleCode.REVIEWER, RoleCode.WINDOW},
+    ),
     ("deadlines:inbox", _("消息"), None),
     ("supervision:guide", _("办电指南"), "public"),
     ("admin:index", _("管理后台"), {RoleCode.ADMIN}),
