@@ -167,6 +167,61 @@ def _money(value):
     return None if value is None else f"{value:.2f}"
 
 
+_DATE = serializers.DateField()
+_KIND_LABELS = dict(DocumentKind.choices)
+
+
+def _date(value):
+    return None if value is None else _DATE.to_representation(value)
+
+
+def _document_row(doc) -> dict:
+    """``DocumentSerializer(doc).data`` built directly (same fields and formats): the detail shows a few
+    documents per request and DRF would build the ModelSerializer's fields anew for each request."""
+    return {
+        "id": doc.pk,
+        "kind": doc.kind,
+        "kind_display": str(_KIND_LABELS.get(doc.kind, doc.kind)),
+        "original_name": doc.original_name,
+        "content_type": doc.content_type,
+        "size": doc.size,
+        "valid_until": _date(doc.valid_until),
+        "uploaded_at": _datetime(doc.uploaded_at),
+        "rejected_at": _datetime(doc.rejected_at),
+        "rejected_reason": doc.rejected_reason,
+        "url": reverse("api-document-file", kwargs={"pk": doc.pk}),
+    }
+
+
+def _audit_row(entry) -> dict:
+    """``AuditEntrySerializer(entry).data`` built directly (same fields and formats)."""
+    return {
+        "at": _datetime(entry.at),
+        "actor": str(entry.actor) if entry.actor_id else None,
+        "transition": entry.transition,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "reason": entry.reason,
+        "data": entry.data,
+    }
+
+
+def _stage_row(clock) -> dict:
+    """``StageSerializer(clock).data`` built directly (same fields and formats)."""
+    return {
+        "code": clock.stage,
+        "started_at": _datetime(clock.started_at),
+        "due_at": _datetime(clock.due_at),
+        "finished_at": _datetime(clock.finished_at),
+        "cancelled_at": _datetime(clock.cancelled_at),
+        "paused_at": _datetime(clock.paused_at),
+        "level": clock.level,
+        "provisional": bool(clock.provisional),
+        "limit_working_days": clock.limit_working_days,
+        "finished_late": None if clock.finished_late is None else bool(clock.finished_late),
+    }
+
+
 class ApplicationListSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     id_number = serializers.SerializerMethodField()
@@ -323,15 +378,15 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(StageSerializer(many=True))
     def get_stages(self, obj):
-        return StageSerializer(self.context["stages"], many=True).data
+        return [_stage_row(clock) for clock in self.context["stages"]]
 
     @extend_schema_field(AuditEntrySerializer(many=True))
     def get_timeline(self, obj):
-        return AuditEntrySerializer(self.context["timeline"], many=True).data
+        return [_audit_row(entry) for entry in self.context["timeline"]]
 
     @extend_schema_field(DocumentSerializer(many=True))
     def get_documents(self, obj):
-        return DocumentSerializer(obj.documents.all(), many=True).data
+        return [_document_row(doc) for doc in obj.documents.all()]
 
     @extend_schema_field(MaterialSerializer(many=True))
     def get_materials(self, obj):
