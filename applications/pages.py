@@ -146,14 +146,54 @@ def stage_row(clock, now) -> dict:
     }
 
 
-def customer_steps(application, clocks) -> tuple[list[dict], dict | None]:
-    """The two customer steps with their internal stages beneath, and the overall clock."""
+# The permit stage's internal clocks: the customer sees them as one line (approvals' summary).
+PERMIT_STAGES = frozenset(
+    {
+        StageCode.APPROVAL,
+        StageCode.WINDOW_INTAKE,
+        StageCode.PLANNING_PERMIT,
+        StageCode.ROAD_PERMIT,
+        StageCode.GREEN_PERMIT,
+        StageCode.GREEN_FEE,
+    }
+)
+_SUMMARY_STATUS = {"waiting": "running", "done": "done", "refused": "returned"}
+
+
+def permit_summary_row(summary: dict) -> dict:
+    """The permit stage as one row for the customer, promised by the slowest permit."""
+    return {
+        "clock": None,
+        "summary": True,
+        "code": StageCode.APPROVAL,
+        "label": summary["stage"],
+        "status": _SUMMARY_STATUS.get(summary["state"], "running"),
+        "status_label": summary["text"],
+        "level": None,
+        "due_day": promised_day(summary["due_at"]),
+        "provisional": summary["provisional"],
+        "open": summary["state"] == "waiting",
+    }
+
+
+def customer_steps(application, clocks, permit_summary=None) -> tuple[list[dict], dict | None]:
+    """The two customer steps with their internal stages beneath, and the overall clock.
+
+    With ``permit_summary`` (approvals' one-line summary, for the customer), the permit clocks are
+    replaced by that one line; staff and supervisors see every permit clock.
+    """
     now = timezone.now()
     overall = None
     by_step = defaultdict(list)
+    summary_placed = False
     for clock in clocks:
         if clock.stage == StageCode.OVERALL:
             overall = stage_row(clock, now)
+            continue
+        if permit_summary is not None and clock.stage in PERMIT_STAGES:
+            if not summary_placed:
+                by_step["apply"].append(permit_summary_row(permit_summary))
+                summary_placed = True
             continue
         for code, _label, stages in CUSTOMER_STEPS:
             if clock.stage in stages:
@@ -524,8 +564,13 @@ def _detail_context(request, application, *, bound=None) -> dict:
     bound = bound or {}
     unmasked = may(user, "applications.see_personal_data", application)
     clocks = selectors.stages_of(application)
-    steps, overall = customer_steps(application, clocks)
     is_owner = application.customer_id == user.pk
+    permit_summary = None
+    if is_owner and any(c.stage in PERMIT_STAGES for c in clocks):
+        from approvals.selectors import permit_stage_summary
+
+        permit_summary = permit_stage_summary(application)
+    steps, overall = customer_steps(application, clocks, permit_summary)
     transitions = []
     for name in selectors.available_transitions(application, user):
         if name == "submit":
