@@ -128,4 +128,5 @@ def seed(*, stdout):
             text="待交管支队踏勘后出件。",
             at=later(1),
         )
+    application.refresh_from_db(fields=["number"])  # the number is given by the submit service
     stdout.write(f"approvals: demo permit case {application.number} created.")
