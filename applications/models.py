@@ -10,12 +10,13 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
+
+from accounts.audit import AppendOnlyEntry
 
 
 class ApplicationState(models.TextChoices):
@@ -360,37 +361,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
         """Staff terminate the case with a reason 终止."""
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionDenied(_("办理记录只能追加，不能修改。"))
-
-    def delete(self):
-        raise PermissionDenied(_("办理记录只能追加，不能删除。"))
-
-
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyEntry):
     """One step of a case's history 办理记录, append-only: the model, the admin and the database refuse
     to change or delete it."""
 
     application = models.ForeignKey(
         Application, verbose_name=_("申请"), on_delete=models.PROTECT, related_name="audit_entries"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    transition = models.CharField(_("操作"), max_length=40)
-    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
-    to_state = models.CharField(_("新状态"), max_length=20)
-    reason = models.TextField(_("原因"), blank=True)
-    data = models.JSONField(_("数据"), default=dict, blank=True)
-
-    objects = AuditEntryQuerySet.as_manager()
+    update_refused = _("办理记录只能追加，不能修改。")
+    delete_refused = _("办理记录只能追加，不能删除。")
 
     class Meta:
         ordering = ["at", "id"]
@@ -400,14 +379,6 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.application_id} {self.transition} {self.from_state}→{self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or kwargs.get("force_update"):
-            raise PermissionDenied(_("办理记录只能追加，不能修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(_("办理记录只能追加，不能删除。"))
 
 
 def timeline(application: Application) -> list[AuditEntry]:

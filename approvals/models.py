@@ -11,12 +11,13 @@ join (every required permit granted) happens exactly once.
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.audit import AppendOnlyEntry
 
 
 class TaskKind(models.TextChoices):
@@ -329,36 +330,14 @@ class TaskPart(models.Model):
         return f"{self.get_kind_display()} · {who}"
 
 
-class TaskAuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionDenied(_("审批记录只能追加，不能修改。"))
-
-    def delete(self):
-        raise PermissionDenied(_("审批记录只能追加，不能删除。"))
-
-
-class TaskAuditEntry(models.Model):
+class TaskAuditEntry(AppendOnlyEntry):
     """One step of a task's history 审批记录, append-only (model, admin and database refuse changes)."""
 
     task = models.ForeignKey(
         ApprovalTask, verbose_name=_("审批事项"), on_delete=models.PROTECT, related_name="audit_entries"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("时间"), default=timezone.now)
-    transition = models.CharField(_("操作"), max_length=40)
-    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
-    to_state = models.CharField(_("新状态"), max_length=20)
-    reason = models.TextField(_("原因"), blank=True)
-    data = models.JSONField(_("数据"), default=dict, blank=True)
-
-    objects = TaskAuditQuerySet.as_manager()
+    update_refused = _("审批记录只能追加，不能修改。")
+    delete_refused = _("审批记录只能追加，不能删除。")
 
     class Meta:
         ordering = ["at", "id"]
@@ -368,14 +347,6 @@ class TaskAuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.task_id} {self.transition} {self.from_state}→{self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or kwargs.get("force_update"):
-            raise PermissionDenied(_("审批记录只能追加，不能修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(_("审批记录只能追加，不能删除。"))
 
 
 class TaskComment(models.Model):
