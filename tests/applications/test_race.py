@@ -21,21 +21,11 @@ pytestmark = [
 def _reference_data(transactional_db):
     """Transactional tests run on tables an earlier one may have flushed (and content types recreated
     with new ids): clear the cached ids and put back the rows the data migrations seed if they are gone."""
-    from importlib import import_module
-
-    from django.apps import apps
     from django.contrib.contenttypes.models import ContentType
 
-    from accounts.models import Organisation
-    from deadlines.models import CalendarDay, PolicyDocument
+    from tests.reference_data import ensure_reference_data
 
-    ContentType.objects.clear_cache()
-    if not Organisation.objects.exists():
-        import_module("accounts.migrations.0002_seed_organisations_and_roles").seed(apps, None)
-    if not CalendarDay.objects.exists():
-        import_module("deadlines.migrations.0002_seed_calendar").seed(apps, None)
-    if not PolicyDocument.objects.exists():
-        import_module("deadlines.migrations.0003_seed_policy_hohhot_2020").seed(apps, None)
+    ensure_reference_data()
     yield
     ContentType.objects.clear_cache()
 

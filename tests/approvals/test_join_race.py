@@ -21,20 +21,9 @@ def _fresh_reference_data(transactional_db):
     """A transactional test runs on tables an earlier one may have flushed: content type ids cached
     before are stale, and the rows the data migrations seed (organisations, roles, the calendar, the 2020
     policy) may be gone; put them back if so (the same seed functions as the migrations)."""
-    from importlib import import_module
+    from tests.reference_data import ensure_reference_data
 
-    from django.apps import apps
-
-    from accounts.models import Organisation
-    from deadlines.models import CalendarDay, PolicyDocument
-
-    ContentType.objects.clear_cache()
-    if not Organisation.objects.exists():
-        import_module("accounts.migrations.0002_seed_organisations_and_roles").seed(apps, None)
-    if not CalendarDay.objects.exists():
-        import_module("deadlines.migrations.0002_seed_calendar").seed(apps, None)
-    if not PolicyDocument.objects.exists():
-        import_module("deadlines.migrations.0003_seed_policy_hohhot_2020").seed(apps, None)
+    ensure_reference_data()
     yield
     ContentType.objects.clear_cache()
 

@@ -297,16 +297,6 @@ def psb_worker(make_user):
 def reference_data(transactional_db):
     """For transaction=True tests: an earlier transactional test may have flushed the rows the data
     migrations seed (organisations, roles, the calendar, the 2020 policy); put them back if so."""
-    from importlib import import_module
+    from tests.reference_data import ensure_reference_data
 
-    from django.apps import apps
-
-    from accounts.models import Organisation
-    from deadlines.models import CalendarDay, PolicyDocument
-
-    if not Organisation.objects.exists():
-        import_module("accounts.migrations.0002_seed_organisations_and_roles").seed(apps, None)
-    if not CalendarDay.objects.exists():
-        import_module("deadlines.migrations.0002_seed_calendar").seed(apps, None)
-    if not PolicyDocument.objects.exists():
-        import_module("deadlines.migrations.0003_seed_policy_hohhot_2020").seed(apps, None)
+    ensure_reference_data()
