@@ -106,7 +106,15 @@ class User(AbstractUser):
         """The user's role codes, read once per request (prefetched roles are reused)."""
         if not self.pk or not self.is_active:
             return frozenset()
-        codes = {r.code for r in self.roles.all()}
+        return self._with_implied_roles(r.code for r in self.roles.all())
+
+    def set_role_codes(self, codes) -> None:
+        """Give ``role_codes`` the codes read with the user (token authentication reads them in its
+        query), instead of a query of their own."""
+        self.__dict__["role_codes"] = self._with_implied_roles(codes) if self.is_active else frozenset()
+
+    def _with_implied_roles(self, codes) -> frozenset[str]:
+        codes = set(codes)
         if self.is_superuser:
             codes.add(RoleCode.ADMIN)
         return frozenset(codes)

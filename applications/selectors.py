@@ -3,6 +3,8 @@
 Anything outside ``applications_visible_to(user)`` does not exist for that user (404 in pages and API).
 """
 
+from dataclasses import dataclass
+
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -38,39 +40,82 @@ def _clocks_of_case():
     return StageClock.objects.filter(subject_type=application_content_type(), subject_id=OuterRef("pk"))
 
 
-def applications_visible_to(user) -> QuerySet[Application]:
-    """The cases ``user`` may see.
+@dataclass(frozen=True)
+class Visibility:
+    """Which cases a user sees, decided once from its roles (``applications_visible_to`` turns it into
+    a query; the API's hand-written reads in ``sql_reads`` take the simple shapes from it too).
 
-    A customer: its own. Power-bureau staff: every submitted case, their own (as account manager)
+    ``own``: the customer's own cases. ``submitted``: every case past its draft (power-bureau staff,
+    administrators). ``pushed_to``: cases with permit tasks pushed to this organisation or a sub-unit
+    (departments). ``coordinated_by``: cases with a stage this organisation or a sub-unit coordinates
+    (supervisors). ``own_first``: the queue lists the user's own cases as account manager first.
+    """
+
+    user_id: int | None = None
+    own: bool = False
+    submitted: bool = False
+    pushed_to: int | None = None
+    coordinated_by: int | None = None
+    own_first: bool = False
+
+    @property
+    def none(self) -> bool:
+        return not (self.own or self.submitted or self.pushed_to or self.coordinated_by)
+
+
+def visibility(user) -> Visibility:
+    """A customer: its own. Power-bureau staff: every submitted case, their own (as account manager)
     first. A department: cases with approval tasks pushed to its organisation or a sub-unit. A
     supervisor: cases with a stage its organisation coordinates. An administrator: every submitted case.
-    A user holding several roles sees the union.
-    """
-    qs = Application.objects.all()
+    A user holding several roles sees the union."""
     if not (user and user.is_authenticated and user.is_active):
+        return Visibility()
+    org = user.organisation_id
+    return Visibility(
+        user_id=user.pk,
+        own=user.has_role(RoleCode.CUSTOMER),
+        submitted=may(user, "applications.view_all_applications"),
+        pushed_to=org
+        if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) and _approval_task_model() is not None
+        else None,
+        coordinated_by=org
+        if org and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) and _stage_clock_model()
+        else None,
+        own_first=user.has_role(RoleCode.ACCOUNT_MANAGER),
+    )
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """The cases ``user`` may see (``visibility``); the rest do not exist for it (404)."""
+    seen = visibility(user)
+    qs = Application.objects.all()
+    if seen.none:
         return qs.none()
     visible = Q(pk__in=[])
-    if user.has_role(RoleCode.CUSTOMER):
-        visible |= Q(customer_id=user.pk)
-    if may(user, "applications.view_all_applications"):
+    if seen.own:
+        visible |= Q(customer_id=seen.user_id)
+    if seen.submitted:
         visible |= ~Q(state=ApplicationState.DRAFT)
     else:
-        org = user.organisation_id
-        if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) and _approval_task_model() is not None:
+        if seen.pushed_to:
+            org = seen.pushed_to
             # Departments see exactly the cases whose permit tasks were pushed to them (or a sub-unit).
             pushed = Q(approval_tasks__department_id=org) | Q(approval_tasks__department__parent_id=org)
             # The units of a joint part (the road permit's site survey, the green owner's consent) too.
             pushed |= Q(approval_tasks__parts__organisation_id=org)
             pushed |= Q(approval_tasks__parts__organisation__parent_id=org)
             visible |= Q(pk__in=Application.objects.filter(pushed).values("pk"))
-        if org and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) and _stage_clock_model():
+        if seen.coordinated_by:
+            org = seen.coordinated_by
             coordinated = Q(coordinating_org_id=org) | Q(coordinating_org__parent_id=org)
             visible |= Q(Exists(_clocks_of_case().filter(coordinated)))
     qs = qs.filter(visible)
-    if user.has_role(RoleCode.ACCOUNT_MANAGER):
+    if seen.own_first:
         qs = qs.annotate(
             mine=Case(
-                When(account_manager_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+                When(account_manager_id=seen.user_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
             )
         )
     return qs

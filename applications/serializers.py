@@ -1,7 +1,10 @@
 """Shapes of the applications API (SPEC section 6). Input is validated by the services, so the input
 serializers here describe the fields for the OpenAPI schema and parse nothing themselves."""
 
+import functools
+
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -156,11 +159,21 @@ class NoticeItemSerializer(serializers.Serializer):
 
 
 _STATE_LABELS = dict(ApplicationState.choices)
-_DATETIME = serializers.DateTimeField()
 
 
-def _datetime(value):
-    return None if value is None else _DATETIME.to_representation(value)
+@functools.cache
+def _state_labels(language: str) -> dict[str, str]:
+    """The states' display names in ``language`` (active when first asked), translated once."""
+    return {state: str(label) for state, label in _STATE_LABELS.items()}
+
+
+def _datetime(value, tz=None):
+    """What DRF's ``DateTimeField`` gives (ISO 8601 in the current time zone, ``Z`` for UTC), without
+    building a field and looking up the time zone for every value of a page."""
+    if value is None:
+        return None
+    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _money(value):
@@ -263,19 +276,26 @@ class ApplicationListSerializer(serializers.ModelSerializer):
     def to_representation(self, obj):
         """The list row built directly (the same fields and formats as the declared ones, which the
         schema documents): DRF's generic field machinery costs more than the queries of a page."""
-        user = self.context["request"].user
-        # Same rule as "applications.see_personal_data" (the owner, grid staff), decided once per page.
-        grid = self.context.get("_grid_staff")
-        if grid is None:
-            grid = self.context["_grid_staff"] = user.has_role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER)
-        unmasked = grid or obj.customer_id == user.pk
+        # What is the same for every row of a page is decided once per page.
+        page = self.context.get("_page")
+        if page is None:
+            user = self.context["request"].user
+            page = self.context["_page"] = (
+                user.pk,
+                # Same rule as "applications.see_personal_data" (the owner, grid staff).
+                user.has_role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER),
+                timezone.get_current_timezone(),
+                _state_labels(translation.get_language()),
+            )
+        user_id, grid, tz, labels = page
+        unmasked = grid or obj.customer_id == user_id
         manager = obj.account_manager if obj.account_manager_id else None
         code = getattr(obj, "current_stage", None)
         return {
             "id": obj.pk,
             "number": obj.number,
             "state": obj.state,
-            "state_display": str(_STATE_LABELS[obj.state]),
+            "state_display": labels[obj.state],
             "business": obj.business,
             "voltage": obj.voltage,
             "power_sources": obj.power_sources,
@@ -286,11 +306,11 @@ class ApplicationListSerializer(serializers.ModelSerializer):
             "address": obj.address,
             "capacity_kva": _money(obj.capacity_kva),
             "account_manager": {"id": manager.pk, "name": str(manager)} if manager else None,
-            "submitted_at": _datetime(obj.submitted_at),
-            "connected_at": _datetime(obj.connected_at),
+            "submitted_at": _datetime(obj.submitted_at, tz),
+            "connected_at": _datetime(obj.connected_at, tz),
             "current_stage": {
                 "code": code,
-                "due_at": _datetime(obj.current_due_at),
+                "due_at": _datetime(obj.current_due_at, tz),
                 "level": obj.current_level,
             }
             if code

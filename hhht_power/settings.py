@@ -101,6 +101,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 if env.str("TEST_DB_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without clobbering each other.
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements run through hhht_power.db.planned_cursor (the API's hot reads) are planned once per
+    # connection after this many runs; "off" behind a transaction-mode pooler such as PgBouncer.
+    _threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if _threshold.lower() in ("", "off", "none") else int(_threshold)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # make run: web, worker and beat share one file. WAL lets readers run beside the writer, and
     # IMMEDIATE transactions wait for the write lock instead of failing with "database is locked".
@@ -193,7 +200,7 @@ if not DEBUG:
 # Django REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,0 +1,210 @@
+"""The API's hot reads in hand-written SQL on PostgreSQL: a page of the queue and one case.
+
+A page of the case list or one case is asked for on every screen of the portal's clients, so these two
+reads are written once more in SQL, planned once per connection (``hhht_power.db.planned_cursor``):
+the ORM spent more time composing the same statements than PostgreSQL spent running them. They return
+the same objects the ORM path gives the serializers (``ApplicationListSerializer``,
+``ApplicationDetailSerializer``), so both paths answer alike; tests compare them on every shape.
+
+Who sees what is still decided by ``selectors.visibility``. Only its simple shapes are served here (a
+customer's own cases, the power bureau's every submitted case, or both); a department's or a
+supervisor's view, filters, other orderings and SQLite take the ORM path (``ready`` says which).
+"""
+
+import json
+from collections import namedtuple
+from functools import cache
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+
+from accounts.models import User
+from hhht_power.db import planned_cursor
+
+from .models import Application, ApplicationState, Document
+from .selectors import OVERALL, Visibility
+
+# What the list serializer reads of a row, by the model's attribute names.
+ListRow = namedtuple(
+    "ListRow",
+    "pk number state business voltage power_sources applicant_type applicant_name id_number "
+    "contact_phone address capacity_kva customer_id account_manager_id submitted_at connected_at "
+    "paused_at zero_investment customer_cost account_manager current_stage current_due_at current_level",
+)
+_LIST_COLUMNS = (
+    "a.id, a.number, a.state, a.business, a.voltage, a.power_sources, a.applicant_type, "
+    "a.applicant_name, a.id_number, a.contact_phone, a.address, a.capacity_kva, a.customer_id, "
+    "a.account_manager_id, a.submitted_at, a.connected_at, a.paused_at, a.zero_investment, "
+    "a.customer_cost, m.username, m.real_name, cs.stage, cs.due_at, cs.level"
+)
+# The running stage: the open stage clock due first (``selectors.attach_current_stage``'s rule).
+_CURRENT_STAGE = (
+    "LEFT JOIN LATERAL (SELECT c.stage, c.due_at, c.level FROM deadlines_stageclock c "
+    "WHERE c.subject_type_id = %(ct)s AND c.subject_id = a.id AND c.finished_at IS NULL "
+    "AND c.cancelled_at IS NULL AND c.stage <> %(overall)s "
+    "ORDER BY c.due_at IS NULL, COALESCE(c.due_at, c.started_at), c.id LIMIT 1) cs ON TRUE"
+)
+StageRow = namedtuple(
+    "StageRow",
+    "stage started_at due_at finished_at cancelled_at paused_at level provisional limit_working_days "
+    "finished_late",
+)
+TimelineRow = namedtuple("TimelineRow", "at actor_id actor transition from_state to_state reason data")
+
+
+class Person(namedtuple("Person", "pk username real_name")):
+    """A user as a list row shows it (``str(user)``: the real name, else the user name)."""
+
+    def __str__(self):
+        return self.real_name or self.username
+
+
+def ready(seen: Visibility) -> bool:
+    """True when this module serves ``seen``'s reads (PostgreSQL, a simple view)."""
+    return (
+        connection.vendor == "postgresql"
+        and (seen.own or seen.submitted)
+        and not (seen.pushed_to or seen.coordinated_by)
+    )
+
+
+def _visible(seen: Visibility) -> str:
+    parts = []
+    if seen.own:
+        parts.append("a.customer_id = %(me)s")
+    if seen.submitted:
+        parts.append("a.state <> %(draft)s")
+    return "(" + " OR ".join(parts) + ")"
+
+
+@cache
+def _queue_sql(own: bool, submitted: bool, own_first: bool) -> str:
+    visible = _visible(Visibility(own=own, submitted=submitted))
+    if own_first:
+        # The manager's own cases, then the others, each read newest first from its index.
+        page = (
+            f"(SELECT 0 AS mine, a.id FROM applications_application a WHERE {visible} "
+            "AND a.account_manager_id = %(me)s ORDER BY a.id DESC LIMIT %(depth)s) "
+            f"UNION ALL (SELECT 1, a.id FROM applications_application a WHERE {visible} "
+            "AND a.account_manager_id IS DISTINCT FROM %(me)s ORDER BY a.id DESC LIMIT %(depth)s) "
+            "ORDER BY mine, id DESC LIMIT %(limit)s OFFSET %(offset)s"
+        )
+    else:
+        page = (
+            f"SELECT 0 AS mine, a.id FROM applications_application a WHERE {visible} "
+            "ORDER BY a.id DESC LIMIT %(limit)s OFFSET %(offset)s"
+        )
+    # One statement: the capped count, and the page's rows joined to it (one row of NULLs if empty).
+    return (
+        "SELECT total.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM applications_application a "
+        f"WHERE {visible} LIMIT %(cap)s) capped) total LEFT JOIN LATERAL (SELECT page.mine, "
+        f"{_LIST_COLUMNS} FROM ({page}) page JOIN applications_application a ON a.id = page.id "
+        f"LEFT JOIN accounts_user m ON m.id = a.account_manager_id {_CURRENT_STAGE}) p ON TRUE "
+        "ORDER BY p.mine, p.id DESC"
+    )
+
+
+def _params(seen: Visibility, **more) -> dict:
+    return {
+        "me": seen.user_id,
+        "draft": ApplicationState.DRAFT,
+        "ct": ContentType.objects.get_for_model(Application).pk,
+        "overall": OVERALL,
+        **more,
+    }
+
+
+def queue_page(seen: Visibility, *, offset: int, limit: int, cap: int) -> tuple[int, list[ListRow]]:
+    """``(count up to cap, rows offset..offset+limit)`` of the cases ``seen`` sees, newest first (the
+    account manager's own first when ``seen.own_first``)."""
+    sql = _queue_sql(seen.own, seen.submitted, seen.own_first)
+    params = _params(seen, offset=offset, limit=limit, depth=offset + limit, cap=cap)
+    with planned_cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = []
+    for r in found:
+        if r[2] is None:  # the page is empty: only the count came back
+            continue
+        # r: count, mine, the case's 19 columns, the manager's two, the running stage's three
+        manager = Person(r[15], r[21], r[22]) if r[15] is not None else None
+        rows.append(ListRow(*r[2:21], manager, *r[23:26]))
+    return (found[0][0] if found else 0), rows
+
+
+# One case ------------------------------------------------------------------------------------------------
+_CASE_FIELDS = [f for f in Application._meta.concrete_fields]
+_DOCUMENT_FIELDS = [f for f in Document._meta.concrete_fields]
+
+
+@cache
+def _case_sql(own: bool, submitted: bool) -> str:
+    columns = ", ".join(f"a.{connection.ops.quote_name(f.column)}" for f in _CASE_FIELDS)
+    visible = _visible(Visibility(own=own, submitted=submitted))
+    return (
+        f"SELECT {columns}, m.username, m.real_name FROM applications_application a "
+        f"LEFT JOIN accounts_user m ON m.id = a.account_manager_id WHERE a.id = %(pk)s AND {visible}"
+    )
+
+
+@cache
+def _documents_sql() -> str:
+    columns = ", ".join(f"d.{connection.ops.quote_name(f.column)}" for f in _DOCUMENT_FIELDS)
+    through = Application.documents.through._meta.db_table
+    return (
+        f"SELECT {columns} FROM applications_document d JOIN {through} ad ON ad.document_id = d.id "
+        "WHERE ad.application_id = %(pk)s ORDER BY d.kind, d.id DESC"
+    )
+
+
+_STAGES_SQL = (
+    "SELECT stage, started_at, due_at, finished_at, cancelled_at, paused_at, level, provisional, "
+    "limit_working_days, finished_late FROM deadlines_stageclock WHERE subject_type_id = %(ct)s "
+    "AND subject_id = %(pk)s ORDER BY started_at, id"
+)
+_TIMELINE_SQL = (
+    "SELECT e.at, e.actor_id, COALESCE(NULLIF(u.real_name, ''), u.username), e.transition, "
+    "e.from_state, e.to_state, e.reason, e.data FROM applications_auditentry e "
+    "LEFT JOIN accounts_user u ON u.id = e.actor_id WHERE e.application_id = %(pk)s ORDER BY e.at, e.id"
+)
+
+
+def _from_db(model, fields, values):
+    """A model instance from raw column values, with the fields' database converters (JSON)."""
+    values = list(values)
+    for i, field in enumerate(fields):
+        if values[i] is not None and hasattr(field, "from_db_value"):
+            values[i] = field.from_db_value(values[i], None, connection)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+def case(seen: Visibility, pk: int):
+    """``(application, stages, timeline)`` of case ``pk`` if ``seen`` sees it, else None. The
+    application carries its account manager and its documents (ordered by kind, newest first)."""
+    params = _params(seen, pk=pk)
+    with planned_cursor() as cursor:
+        cursor.execute(_case_sql(seen.own, seen.submitted), params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        cursor.execute(_documents_sql(), params)
+        documents = [_from_db(Document, _DOCUMENT_FIELDS, r) for r in cursor.fetchall()]
+        cursor.execute(_STAGES_SQL, params)
+        stages = [StageRow(*r) for r in cursor.fetchall()]
+        cursor.execute(_TIMELINE_SQL, params)
+        timeline = [
+            TimelineRow(*r[:7], json.loads(r[7]) if isinstance(r[7], str) else r[7])
+            for r in cursor.fetchall()
+        ]
+    n = len(_CASE_FIELDS)
+    application = _from_db(Application, _CASE_FIELDS, row[:n])
+    if application.account_manager_id is not None:
+        manager = User.from_db(
+            connection.alias, ["id", "username", "real_name"], [application.account_manager_id, *row[n:]]
+        )
+        Application.account_manager.field.set_cached_value(application, manager)
+    prefetched = application.documents.all()
+    prefetched._result_cache, prefetched._prefetch_done = documents, True
+    application._prefetched_objects_cache = {"documents": prefetched}
+    return application, stages, timeline
+

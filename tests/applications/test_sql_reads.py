@@ -1,0 +1,80 @@
+"""The hand-written reads of the queue and of one case (applications.sql_reads) answer exactly what the
+ORM path answers, for every user they serve, every page and every case, seen or not."""
+
+import pytest
+
+from applications import sql_reads
+from applications.models import ApplicationState
+from applications.selectors import visibility
+from tests.applications.factories import DocumentFactory, case_in_state
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(customer, other_customer, psb_staff, make_user):
+    colleague = make_user("psb_colleague", roles=["psb_staff", "account_manager"], org="psb")
+    cases = [case_in_state("draft", customer=customer), case_in_state("draft", customer=other_customer)]
+    for state in ("submitted", "accepted", "designing", "installing", "connected", "returned"):
+        cases.append(case_in_state(state, customer=customer, staff=psb_staff))
+        cases.append(case_in_state(state, customer=other_customer, staff=colleague))
+    cases.append(case_in_state("approving", customer=customer, staff=psb_staff, green_space=True))
+    cases.append(case_in_state("terminated", customer=other_customer, staff=colleague))
+    cases.append(case_in_state("installing", customer=customer, staff=psb_staff, dual_source=True))
+    DocumentFactory.create_batch(2, owner=customer)
+    return cases
+
+
+def _users(customer, other_customer, psb_staff, make_user):
+    clerk = make_user("psb_clerk", roles=["psb_staff"], org="psb")  # works the queue, manages nothing
+    both = make_user("psb_who_applies", roles=["psb_staff", "account_manager", "customer"], org="psb")
+    return [customer, other_customer, psb_staff, clerk, both]
+
+
+def _both_paths(client, url, monkeypatch):
+    fast = client.get(url)
+    with monkeypatch.context() as patched:
+        patched.setattr(sql_reads, "ready", lambda seen: False)
+        orm = client.get(url)
+    return fast, orm
+
+
+def test_every_user_served_is_served_by_the_sql_path(customer, psb_staff, supervisor):
+    assert sql_reads.ready(visibility(customer)) and sql_reads.ready(visibility(psb_staff))
+    assert not sql_reads.ready(visibility(supervisor))  # a supervisor's view takes the ORM path
+
+
+def test_queue_pages_are_the_same_on_both_paths(
+    api_as, world, customer, other_customer, psb_staff, make_user, monkeypatch
+):
+    for user in _users(customer, other_customer, psb_staff, make_user):
+        client = api_as(user)
+        for size, page in ((25, 1), (3, 1), (3, 2), (3, 4), (4, 3), (100, 1), (7, 9)):
+            url = f"/api/v1/applications/?page_size={size}&page={page}"
+            fast, orm = _both_paths(client, url, monkeypatch)
+            assert fast.status_code == orm.status_code, (user.username, url)
+            assert fast.json() == orm.json(), (user.username, url)
+    # And they are the cases one may see: a customer its own (drafts included), staff no draft.
+    mine = api_as(customer).get("/api/v1/applications/?page_size=100").json()["results"]
+    assert {r["id"] for r in mine} == {a.pk for a in world if a.customer_id == customer.pk}
+    queue = api_as(psb_staff).get("/api/v1/applications/?page_size=100").json()["results"]
+    assert {r["id"] for r in queue} == {a.pk for a in world if a.state != ApplicationState.DRAFT}
+    managed = sum(1 for a in world if a.account_manager_id == psb_staff.pk)
+    assert managed >= 5
+    owners = [(r["account_manager"] or {}).get("id") for r in queue]
+    assert owners[:managed] == [psb_staff.pk] * managed and psb_staff.pk not in owners[managed:]
+
+
+def test_the_case_is_the_same_on_both_paths(
+    api_as, world, customer, other_customer, psb_staff, make_user, monkeypatch
+):
+    for user in _users(customer, other_customer, psb_staff, make_user):
+        client = api_as(user)
+        for application in world:
+            url = f"/api/v1/applications/{application.pk}/"
+            fast, orm = _both_paths(client, url, monkeypatch)
+            assert fast.status_code == orm.status_code, (user.username, application.state)
+            assert fast.json() == orm.json(), (user.username, application.state)
+    assert api_as(customer).get(f"/api/v1/applications/{world[1].pk}/").status_code == 404
+    assert api_as(psb_staff).get(f"/api/v1/applications/{world[0].pk}/").status_code == 404
+    assert api_as(psb_staff).get("/api/v1/applications/999999/").status_code == 404
