@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from accounts.models import User
-from hhht_power.db import planned_cursor
+from hhht_power.db import pipeline, planned_cursor
 
 from .models import Application, ApplicationState, Document
 from .selectors import OVERALL, Visibility
@@ -182,19 +182,20 @@ def case(seen: Visibility, pk: int):
     """``(application, stages, timeline)`` of case ``pk`` if ``seen`` sees it, else None. The
     application carries its account manager and its documents (ordered by kind, newest first)."""
     params = _params(seen, pk=pk)
-    with planned_cursor() as cursor:
-        cursor.execute(_case_sql(seen.own, seen.submitted), params)
-        row = cursor.fetchone()
+    with planned_cursor() as c1, planned_cursor() as c2, planned_cursor() as c3, planned_cursor() as c4:
+        with pipeline():  # the four statements in one round trip
+            c1.execute(_case_sql(seen.own, seen.submitted), params)
+            c2.execute(_documents_sql(), params)
+            c3.execute(_STAGES_SQL, params)
+            c4.execute(_TIMELINE_SQL, params)
+        row = c1.fetchone()
         if row is None:
             return None
-        cursor.execute(_documents_sql(), params)
-        documents = [_from_db(Document, _DOCUMENT_FIELDS, r) for r in cursor.fetchall()]
-        cursor.execute(_STAGES_SQL, params)
-        stages = [StageRow(*r) for r in cursor.fetchall()]
-        cursor.execute(_TIMELINE_SQL, params)
+        documents = [_from_db(Document, _DOCUMENT_FIELDS, r) for r in c2.fetchall()]
+        stages = [StageRow(*r) for r in c3.fetchall()]
         timeline = [
             TimelineRow(*r[:7], json.loads(r[7]) if isinstance(r[7], str) else r[7])
-            for r in cursor.fetchall()
+            for r in c4.fetchall()
         ]
     n = len(_CASE_FIELDS)
     application = _from_db(Application, _CASE_FIELDS, row[:n])

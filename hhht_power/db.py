@@ -1,5 +1,7 @@
 """Database helpers shared by the apps' hand-written hot reads."""
 
+from contextlib import nullcontext
+
 from django.db import connection
 
 
@@ -19,6 +21,32 @@ def planned_cursor():
     connection.ensure_connection()
     connection.validate_thread_sharing()
     cursor = psycopg.Cursor(connection.connection)
+    # Django loads timestamps with a Python subclass of psycopg's loader (to set its time zone), which
+    # parses every value in Python; psycopg's own C loader gives the same instants (in UTC, the
+    # connection's time zone) several times faster, and a page of cases holds dozens.
+    cursor.adapters.register_loader("timestamptz", _timestamptz_loader())
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
+
+
+def pipeline():
+    """Send the statements run inside in one round trip (psycopg's pipeline mode, PostgreSQL only);
+    read their results after the block."""
+    if connection.vendor != "postgresql":
+        return nullcontext()
+    connection.ensure_connection()
+    return connection.connection.pipeline()
+
+
+def _timestamptz_loader():
+    import psycopg
+
+    global _TIMESTAMPTZ
+    if _TIMESTAMPTZ is None:
+        oid = psycopg.postgres.types["timestamptz"].oid
+        _TIMESTAMPTZ = psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
+    return _TIMESTAMPTZ
+
+
+_TIMESTAMPTZ = None

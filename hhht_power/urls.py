@@ -5,14 +5,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import views as account_views
 
 api_v1 = [
+    path("", include("applications.api_urls")),
     path("auth/", include("accounts.api_urls")),
     path("", include("deadlines.api_urls")),
-    path("", include("applications.api_urls")),
     path("", include("approvals.api_urls")),
     path("", include("supervision.api_urls")),
 ]
 
+# The API first: a request is matched against the patterns in order, and API clients call often.
 urlpatterns = [
+    path("api/v1/", include(api_v1)),
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -22,7 +24,6 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("supervision/", include("supervision.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
