@@ -81,23 +81,26 @@ def _visible(seen: Visibility) -> str:
 def _queue_sql(own: bool, submitted: bool, own_first: bool) -> str:
     visible = _visible(Visibility(own=own, submitted=submitted))
     if own_first:
-        # The manager's own cases, then the others, each read newest first from its index.
+        # The manager's own cases, then the others, each read newest first from its index. The
+        # manager is written into the statement: a plan made for any manager (a generic plan) guesses
+        # how many cases one has from the average, and for a manager with few it read the whole table
+        # backwards where app_manager_id gives them at once.
         page = (
             f"(SELECT 0 AS mine, a.id FROM applications_application a WHERE {visible} "
-            "AND a.account_manager_id = %(me)s ORDER BY a.id DESC LIMIT %(depth)s) "
+            "AND a.account_manager_id = {me} ORDER BY a.id DESC LIMIT {depth}) "
             f"UNION ALL (SELECT 1, a.id FROM applications_application a WHERE {visible} "
-            "AND a.account_manager_id IS DISTINCT FROM %(me)s ORDER BY a.id DESC LIMIT %(depth)s) "
-            "ORDER BY mine, id DESC LIMIT %(limit)s OFFSET %(offset)s"
+            "AND a.account_manager_id IS DISTINCT FROM {me} ORDER BY a.id DESC LIMIT {depth}) "
+            "ORDER BY mine, id DESC LIMIT {limit} OFFSET {offset}"
         )
     else:
         page = (
             f"SELECT 0 AS mine, a.id FROM applications_application a WHERE {visible} "
-            "ORDER BY a.id DESC LIMIT %(limit)s OFFSET %(offset)s"
+            "ORDER BY a.id DESC LIMIT {limit} OFFSET {offset}"
         )
     # One statement: the capped count, and the page's rows joined to it (one row of NULLs if empty).
     return (
         "SELECT total.n, p.* FROM (SELECT count(*) AS n FROM (SELECT 1 FROM applications_application a "
-        f"WHERE {visible} LIMIT %(cap)s) capped) total LEFT JOIN LATERAL (SELECT page.mine, "
+        f"WHERE {visible} LIMIT {{cap}}) capped) total LEFT JOIN LATERAL (SELECT page.mine, "
         f"{_LIST_COLUMNS} FROM ({page}) page JOIN applications_application a ON a.id = page.id "
         f"LEFT JOIN accounts_user m ON m.id = a.account_manager_id {_CURRENT_STAGE}) p ON TRUE "
         "ORDER BY p.mine, p.id DESC"
@@ -117,8 +120,17 @@ def _params(seen: Visibility, **more) -> dict:
 def queue_page(seen: Visibility, *, offset: int, limit: int, cap: int) -> tuple[int, list[ListRow]]:
     """``(count up to cap, rows offset..offset+limit)`` of the cases ``seen`` sees, newest first (the
     account manager's own first when ``seen.own_first``)."""
-    sql = _queue_sql(seen.own, seen.submitted, seen.own_first)
-    params = _params(seen, offset=offset, limit=limit, depth=offset + limit, cap=cap)
+    # The numbers are written into the statement: PostgreSQL keeps one plan per page size and page
+    # (the first pages are nearly all that is asked), where with parameters for them it planned the
+    # account manager's union again on every run.
+    sql = _queue_sql(seen.own, seen.submitted, seen.own_first).format(
+        offset=int(offset),
+        limit=int(limit),
+        depth=int(offset) + int(limit),
+        cap=int(cap),
+        me=int(seen.user_id),
+    )
+    params = _params(seen)
     with planned_cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
