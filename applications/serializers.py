@@ -188,7 +188,7 @@ def _date(value):
     return None if value is None else _DATE.to_representation(value)
 
 
-def _document_row(doc) -> dict:
+def _document_row(doc, tz=None) -> dict:
     """``DocumentSerializer(doc).data`` built directly (same fields and formats): the detail shows a few
     documents per request and DRF would build the ModelSerializer's fields anew for each request."""
     return {
@@ -199,17 +199,17 @@ def _document_row(doc) -> dict:
         "content_type": doc.content_type,
         "size": doc.size,
         "valid_until": _date(doc.valid_until),
-        "uploaded_at": _datetime(doc.uploaded_at),
-        "rejected_at": _datetime(doc.rejected_at),
+        "uploaded_at": _datetime(doc.uploaded_at, tz),
+        "rejected_at": _datetime(doc.rejected_at, tz),
         "rejected_reason": doc.rejected_reason,
         "url": reverse("api-document-file", kwargs={"pk": doc.pk}),
     }
 
 
-def _audit_row(entry) -> dict:
+def _audit_row(entry, tz=None) -> dict:
     """``AuditEntrySerializer(entry).data`` built directly (same fields and formats)."""
     return {
-        "at": _datetime(entry.at),
+        "at": _datetime(entry.at, tz),
         "actor": str(entry.actor) if entry.actor_id else None,
         "transition": entry.transition,
         "from_state": entry.from_state,
@@ -219,15 +219,15 @@ def _audit_row(entry) -> dict:
     }
 
 
-def _stage_row(clock) -> dict:
+def _stage_row(clock, tz=None) -> dict:
     """``StageSerializer(clock).data`` built directly (same fields and formats)."""
     return {
         "code": clock.stage,
-        "started_at": _datetime(clock.started_at),
-        "due_at": _datetime(clock.due_at),
-        "finished_at": _datetime(clock.finished_at),
-        "cancelled_at": _datetime(clock.cancelled_at),
-        "paused_at": _datetime(clock.paused_at),
+        "started_at": _datetime(clock.started_at, tz),
+        "due_at": _datetime(clock.due_at, tz),
+        "finished_at": _datetime(clock.finished_at, tz),
+        "cancelled_at": _datetime(clock.cancelled_at, tz),
+        "paused_at": _datetime(clock.paused_at, tz),
         "level": clock.level,
         "provisional": bool(clock.provisional),
         "limit_working_days": clock.limit_working_days,
@@ -374,21 +374,22 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
+        tz = self.context["_page"][2]
         data.update(
             external_works=obj.external_works,
             road_excavation=obj.road_excavation,
             green_space=obj.green_space,
             plan_summary=obj.plan_summary,
             meter_number=obj.meter_number,
-            created_at=_datetime(obj.created_at),
-            closed_at=_datetime(obj.closed_at),
-            paused_at=_datetime(obj.paused_at),
+            created_at=_datetime(obj.created_at, tz),
+            closed_at=_datetime(obj.closed_at, tz),
+            paused_at=_datetime(obj.paused_at, tz),
             notice=[{"kind": i["kind"], "reason": i.get("reason", "")} for i in obj.notice or []],
             materials=self.get_materials(obj),
-            documents=self.get_documents(obj),
+            documents=[_document_row(doc, tz) for doc in obj.documents.all()],
             available_transitions=self.get_available_transitions(obj),
-            stages=self.get_stages(obj),
-            timeline=self.get_timeline(obj),
+            stages=[_stage_row(clock, tz) for clock in self.context["stages"]],
+            timeline=[_audit_row(entry, tz) for entry in self.context["timeline"]],
             form_url=self.get_form_url(obj),
         )
         return data
