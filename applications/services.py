@@ -500,6 +500,17 @@ def _file_permits(application, *, actor):
         permits_file(application=application, actor=actor)
 
 
+def _withdraw_permits(application, *, actor, at, reason):
+    # The departments stop working a withdrawn or terminated case (``approvals``, when installed).
+    try:
+        from approvals import services as approval_services
+    except ImportError:
+        return
+    permits_withdraw = getattr(approval_services, "permits_withdraw", None)
+    if permits_withdraw is not None:
+        permits_withdraw(application=application, actor=actor, at=at, reason=reason)
+
+
 def _finish_construction(application, *, actor, data, at):
     _run(application, "finish_construction", actor=actor, at=at)
     _finish(application, "construction", at=at, actor=actor)
@@ -536,6 +547,7 @@ def _close(name):
         application.paused_at = None
         _run(application, name, actor=actor, at=at, reason=reason)
         if submitted:
+            _withdraw_permits(application, actor=actor, at=at, reason=reason or name)
             _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
 
     return handler

@@ -77,6 +77,8 @@ CASE_STATES = {
 }
 
 PUSHED_MESSAGE = _("用电申请 %(number)s 的“%(task)s”已推送至贵单位，请在时限内办理。")
+CLOSED_MESSAGE = _("用电申请 %(number)s 已%(how)s，“%(task)s”已撤销，无需继续办理。")
+CLOSED_HOW = {ApplicationState.WITHDRAWN: _("撤回"), ApplicationState.TERMINATED: _("终止")}
 RETURNED_MESSAGE = _("用电申请 %(number)s 的“%(task)s”被退回补正：%(reason)s")
 FEE_MESSAGE = _("用电申请 %(number)s 绿化搬迁已完成，请在时限内缴纳绿地补偿费和树木移植费。")
 
@@ -356,17 +358,40 @@ def _granted_kinds(application) -> set[str]:
     )
 
 
-def _withdraw_open(application, *, actor, at, reason):
+def permits_withdraw(*, application, actor, at: datetime, reason: str) -> list[ApprovalTask]:
+    """The case is withdrawn or terminated: its open permit tasks are withdrawn (their clocks
+    cancelled) and their departments told they need not go on.
+
+    Called by the case's ``withdraw`` and ``terminate`` transitions, inside their transaction (the case
+    row is locked). The green fee stays due: trees already relocated are paid for whatever happens to
+    the case.
+    """
+    withdrawn = _withdraw_open(application, actor=actor, at=at, reason=reason)
+    how = CLOSED_HOW.get(application.state, _("办结"))
+    for task in withdrawn:
+        _notify_department(
+            task,
+            at=at,
+            title=CLOSED_MESSAGE
+            % {"number": application.number, "how": how, "task": task.get_kind_display()},
+            event="withdrawn",
+        )
+    return withdrawn
+
+
+def _withdraw_open(application, *, actor, at, reason) -> list[ApprovalTask]:
     from deadlines import clocks
 
     # The green fee stays: trees already relocated are paid for whatever the design becomes.
-    for task in (
+    tasks = list(
         ApprovalTask.objects.select_for_update(of=("self",))
         .filter(application=application, state__in=OPEN_TASK_STATES)
         .exclude(kind=K.GREEN_FEE)
-    ):
+    )
+    for task in tasks:
         _run(task, "withdraw", actor=actor, at=at, reason=reason)
         clocks.clock_cancel(subject=application, at=at, actor=actor, reason=reason, stage=task.kind)
+    return tasks
 
 
 def _finish_clock(task, application, *, actor, at):
@@ -437,21 +462,24 @@ def _grid_staff() -> list[User]:
     return list(User.objects.filter(is_active=True, roles__code=RoleCode.PSB_STAFF).distinct())
 
 
-def _notify_department(task, *, at):
-    """Tell the department (its reviewers, those of its parent unit, and the units of joint parts)."""
+def _notify_department(task, *, at, title=None, event="pushed"):
+    """Tell the department (its reviewers, those of its parent unit, and the units of joint parts) that
+    the task was pushed to it (default) or, with ``title`` and ``event``, what else happened to it."""
     from deadlines.notifications import notify
 
     recipients = department_members(task.department_id)
     for part in task.parts.all():
         if part.organisation_id:
             recipients += department_members(part.organisation_id)
+    if title is None:
+        title = PUSHED_MESSAGE % {"number": task.application.number, "task": task.get_kind_display()}
     notify(
         recipients=recipients,
         kind="approvals",
-        title=str(PUSHED_MESSAGE % {"number": task.application.number, "task": task.get_kind_display()}),
+        title=str(title),
         url=task_url(task),
         subject=task.application,
-        dedupe_key=f"approvals:task:{task.pk}:pushed",
+        dedupe_key=f"approvals:task:{task.pk}:{event}",
         at=at,
     )
 
