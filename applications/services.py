@@ -500,6 +500,15 @@ def _file_permits(application, *, actor):
         permits_file(application=application, actor=actor)
 
 
+def _permit_stages_in_correction(application) -> list[str]:
+    try:
+        from approvals import services as approval_services
+    except ImportError:
+        return []
+    in_correction = getattr(approval_services, "permits_in_correction", None)
+    return in_correction(application) if in_correction is not None else []
+
+
 def _withdraw_permits(application, *, actor, at, reason):
     # The departments stop working a withdrawn or terminated case (``approvals``, when installed).
     try:
@@ -669,7 +678,13 @@ def _finish(application, stage, *, at, actor):
 
 
 def _resume(application, *, actor, at):
-    _clocks().clock_resume(subject=application, actor=actor, at=at)
+    # A permit returned to the applicant for correction keeps its clock paused until resubmitted.
+    keep = _permit_stages_in_correction(application)
+    try:
+        _clocks().clock_resume(subject=application, actor=actor, at=at, keep_paused=keep)
+    except _clocks().ClockNotPaused:
+        if not keep:
+            raise
     application.paused_at = None
     application.save(update_fields=["paused_at"])
 

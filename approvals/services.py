@@ -275,8 +275,15 @@ def _refuse(task, application, *, actor, data, at):
 
 
 def _return_for_correction(task, application, *, actor, data, at):
+    from deadlines import clocks
+
     reason = _required_text(data, "reason", 2000, _("请一次性写明需要补正的内容。"))
     _run(task, "return_for_correction", actor=actor, at=at, reason=reason)
+    # The applicant's correction time is not the department's: its clock stops until resubmission.
+    try:
+        clocks.clock_pause(subject=application, stage=task.kind, reason=reason, actor=actor, at=at)
+    except (clocks.ClockNotRunning, clocks.ClockAlreadyPaused):
+        pass  # the whole case is paused already (or the task has no clock)
     recipients = [application.account_manager] if application.account_manager_id else _grid_staff()
     from deadlines.notifications import notify
 
@@ -296,7 +303,22 @@ def _return_for_correction(task, application, *, actor, data, at):
 
 
 def _resubmit(task, application, *, actor, data, at):
+    from deadlines import clocks
+
     _run(task, "resubmit", actor=actor, at=at, reason=_text(data, "note", 2000))
+    if application.paused_at is None:  # a paused case resumes its clocks when it resumes
+        try:
+            clocks.clock_resume(subject=application, stage=task.kind, actor=actor, at=at)
+        except (clocks.ClockNotRunning, clocks.ClockNotPaused):
+            pass
+
+
+def permits_in_correction(application) -> list[str]:
+    """The stages (task kinds) of the case's permits waiting on the applicant's correction: their
+    clocks stay paused when the case's clocks resume."""
+    return list(
+        ApprovalTask.objects.filter(application=application, state=T.RETURNED).values_list("kind", flat=True)
+    )
 
 
 def _report_relocation(task, application, *, actor, data, at):

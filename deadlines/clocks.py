@@ -308,15 +308,16 @@ def clock_cancel(*, subject, at, actor=None, reason="", stage=None) -> list[Stag
     return clocks
 
 
-def clock_pause(*, subject, reason, actor, at) -> list[StageClock]:
-    """Pause every running clock of the subject (暂停计时), the overall one included.
+def clock_pause(*, subject, reason, actor, at, stage=None) -> list[StageClock]:
+    """Pause every running clock of the subject (暂停计时), the overall one included; with ``stage``,
+    only that stage's clock (a permit returned to the applicant for correction).
 
     Raises ClockNotRunning when nothing is open, ClockAlreadyPaused when every open clock is paused.
     """
     if not reason:
         raise ValueError("a pause needs a reason")
     with transaction.atomic():
-        clocks = list(_open_clocks(subject).select_for_update())
+        clocks = list(_open_clocks(subject, stage=stage).select_for_update())
         if not clocks:
             raise ClockNotRunning()
         running = [c for c in clocks if not c.is_paused]
@@ -332,16 +333,17 @@ def clock_pause(*, subject, reason, actor, at) -> list[StageClock]:
     return running
 
 
-def clock_resume(*, subject, actor, at) -> list[StageClock]:
-    """Resume the paused clocks; each due date moves by the working days paused (start day not counted).
+def clock_resume(*, subject, actor, at, stage=None, keep_paused=()) -> list[StageClock]:
+    """Resume the paused clocks (with ``stage``, only that stage's; stages in ``keep_paused`` stay
+    paused); each due date moves by the working days paused (start day not counted).
 
     Raises ClockNotRunning when nothing is open, ClockNotPaused when nothing is paused.
     """
     with transaction.atomic():
-        clocks = list(_open_clocks(subject).select_for_update())
+        clocks = list(_open_clocks(subject, stage=stage).select_for_update())
         if not clocks:
             raise ClockNotRunning()
-        paused = [c for c in clocks if c.is_paused]
+        paused = [c for c in clocks if c.is_paused and c.stage not in keep_paused]
         if not paused:
             raise ClockNotPaused()
         events = []

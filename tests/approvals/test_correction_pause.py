@@ -1,0 +1,73 @@
+"""A permit returned to the applicant for correction stops the department's clock: the days the
+applicant takes are not the department's, so its deadline moves by them and no warning is raised
+meanwhile. A case-level pause and resume in between leaves the permit paused until it is resubmitted."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from applications import services as application_services
+from deadlines.models import Warning
+from tests.applications.factories import case_in_state
+
+from .conftest import at, grant_planning, push, sh, step, task_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def road(psb_staff, departments):
+    with at(2026, 9, 14, 9, 30):  # Monday
+        application = case_in_state(
+            "approving", road_excavation=True, staff=psb_staff, at=sh(2026, 9, 7, 9, 0), step=timedelta(hours=2)
+        )
+        push(application, departments["window"])
+        grant_planning(application, departments)
+    task = task_of(application, "road_permit")
+    # 8 working days from Monday 14 September (the make-up Sunday the 20th counts): due the 24th.
+    assert task.clock.due_at == sh(2026, 9, 24)
+    return task
+
+
+def _clock(task):
+    task.clock.refresh_from_db()
+    return task.clock
+
+
+def test_the_correction_time_is_not_the_departments(road, departments, psb_staff):
+    with at(2026, 9, 15, 10, 0):  # Tuesday: returned to the applicant
+        step(road, "start_review", departments["cgzf"])
+        step(road, "return_for_correction", departments["cgzf"], reason="请补充施工占道示意图")
+    assert _clock(road).paused_at is not None
+    # The applicant takes until Monday the 28th: the day it was due passes without a warning.
+    call_command("check_deadlines", at="2026-09-24T09:00:00+08:00", stdout=StringIO())
+    assert not Warning.objects.filter(clock=road.clock).exists()
+    with at(2026, 9, 28, 10, 0):
+        step(road, "resubmit", psb_staff, note="已补充")
+    clock = _clock(road)
+    # Paused from the 15th to the 28th: 9 working days (16–18, the make-up Sunday 20th, 21–24 and 28;
+    # the start day and the Mid-Autumn holiday 25–27 do not count).
+    assert clock.paused_at is None and clock.paused_working_days == 9
+    # Due at the end of the 23rd, moved by 9 working days over the two holidays: the end of 13 October.
+    assert clock.due_at == sh(2026, 10, 14)
+    call_command("check_deadlines", at="2026-09-29T09:00:00+08:00", stdout=StringIO())
+    assert not Warning.objects.filter(clock=road.clock).exists()
+
+
+def test_a_case_resumed_meanwhile_leaves_the_permit_paused(road, departments, psb_staff):
+    application_id = road.application_id
+    with at(2026, 9, 15, 10, 0):
+        step(road, "start_review", departments["cgzf"])
+        step(road, "return_for_correction", departments["cgzf"], reason="请补充施工占道示意图")
+    with at(2026, 9, 16, 10, 0):
+        application_services.application_pause(
+            application_id=application_id, actor=psb_staff, reason="等待客户确认设计变更"
+        )
+    with at(2026, 9, 17, 10, 0):
+        application_services.application_resume(application_id=application_id, actor=psb_staff)
+    assert _clock(road).paused_at is not None  # still waiting on the applicant's correction
+    with at(2026, 9, 18, 10, 0):
+        step(road, "resubmit", psb_staff, note="已补充")
+    assert _clock(road).paused_at is None and _clock(road).paused_working_days == 3
