@@ -858,8 +858,10 @@ class UrgencyQueue:
     def _sql(self, select: str, tail: str = "", tail_params=()):
         from deadlines.models import StageClock
 
-        inner, inner_params = self.qs.values("pk").query.sql_with_params()
-        where, params = [f"a.id IN ({inner})"], list(inner_params)
+        inner, inner_params = self.qs.values("id").query.sql_with_params()
+        # The filtered cases as the query's table (PostgreSQL pulls the subquery up into one scan), not
+        # "a.id IN (...)", which joined and sorted every case before dropping the filtered-out ones.
+        where, params = ["TRUE"], []
         if self.stage:
             where.append("cur.stage = %s")
             params.append(self.stage)
@@ -873,13 +875,14 @@ class UrgencyQueue:
             f"FROM {StageClock._meta.db_table} c WHERE c.subject_type_id = %s AND c.finished_at IS NULL "
             f"AND c.cancelled_at IS NULL AND c.stage <> %s {narrow}"
             "ORDER BY c.subject_id, c.due_at, c.id) "
-            f"SELECT {select} FROM {Application._meta.db_table} a LEFT JOIN cur ON cur.subject_id = a.id "
+            f"SELECT {select} FROM ({inner}) a LEFT JOIN cur ON cur.subject_id = a.id "
             f"WHERE {' AND '.join(where)} {tail}"
         )
         return sql, [
             selectors.application_content_type().pk,
             StageCode.OVERALL,
             *(inner_params if self.narrow else ()),
+            *inner_params,
             *params,
             *tail_params,
         ]

@@ -346,6 +346,14 @@ class StageClock(models.Model):
                 name="clock_open_level_idx",
                 condition=Q(finished_at__isnull=True, cancelled_at__isnull=True),
             ),
+            # The running stage of every open case, in (case, due date) order, read from the index alone:
+            # the staff queue sorts all open cases by it ("most urgent first") and counts them by level.
+            models.Index(
+                fields=["subject_type", "subject_id", "due_at", "id"],
+                include=["stage", "level"],
+                name="clock_open_stage_idx",
+                condition=Q(finished_at__isnull=True, cancelled_at__isnull=True) & ~Q(stage="overall"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
