@@ -648,9 +648,9 @@ def _detail_context(request, application, *, bound=None) -> dict:
         from accounts.permissions import can
         from supervision.selectors import orders_for_application
 
-        context["orders"] = orders_for_application(application)
-        for order in context["orders"]:
-            order.may_open = can(user, "supervision.view_order", order)
+        # Only the orders one may open: a department does not read what was ordered of another unit.
+        orders = orders_for_application(application)
+        context["orders"] = [order for order in orders if can(user, "supervision.view_order", order)]
     context["problem"] = bound.get("problem")
     return context
 

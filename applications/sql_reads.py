@@ -206,8 +206,7 @@ def case(seen: Visibility, pk: int):
         documents = [_from_db(Document, _DOCUMENT_FIELDS, r) for r in c2.fetchall()]
         stages = [StageRow(*r) for r in c3.fetchall()]
         timeline = [
-            TimelineRow(*r[:7], json.loads(r[7]) if isinstance(r[7], str) else r[7])
-            for r in c4.fetchall()
+            TimelineRow(*r[:7], json.loads(r[7]) if isinstance(r[7], str) else r[7]) for r in c4.fetchall()
         ]
     n = len(_CASE_FIELDS)
     application = _from_db(Application, _CASE_FIELDS, row[:n])
@@ -220,4 +219,3 @@ def case(seen: Visibility, pk: int):
     prefetched._result_cache, prefetched._prefetch_done = documents, True
     application._prefetched_objects_cache = {"documents": prefetched}
     return application, stages, timeline
-

@@ -72,9 +72,10 @@ def test_a_draft_withdrawn_has_no_tasks_to_withdraw(api_as, customer):
 def test_the_window_intake_not_yet_accepted_is_withdrawn_too(api_as, customer, psb_staff, window_user):
     application = case_in_state("approving", customer=customer, staff=psb_staff, road_excavation=True)
     intake = task_of(application, "window_intake")
-    assert api_as(customer).post(
-        f"/api/v1/applications/{application.pk}/transitions/withdraw/", {}
-    ).status_code == 200
+    assert (
+        api_as(customer).post(f"/api/v1/applications/{application.pk}/transitions/withdraw/", {}).status_code
+        == 200
+    )
     intake.refresh_from_db()
     assert intake.state == "withdrawn"
     with pytest.raises(TransitionNotAllowed):

@@ -21,7 +21,11 @@ pytestmark = pytest.mark.django_db
 def road(psb_staff, departments):
     with at(2026, 9, 14, 9, 30):  # Monday
         application = case_in_state(
-            "approving", road_excavation=True, staff=psb_staff, at=sh(2026, 9, 7, 9, 0), step=timedelta(hours=2)
+            "approving",
+            road_excavation=True,
+            staff=psb_staff,
+            at=sh(2026, 9, 7, 9, 0),
+            step=timedelta(hours=2),
         )
         push(application, departments["window"])
         grant_planning(application, departments)

@@ -1,6 +1,6 @@
-"""督办 orders on the case page: staff and supervisors who may see the case read each order (issuer,
-responsible unit, stage, reply date, state, replies); the customer never does; the page's queries do not
-grow with the number of orders."""
+"""督办 orders on the case page: staff and supervisors who may see the case read each order they may
+open (issuer, responsible unit, stage, reply date, state, replies); the customer never does; the page's
+queries do not grow with the number of orders."""
 
 from datetime import timedelta
 
@@ -84,3 +84,42 @@ def test_the_page_queries_do_not_grow_with_the_orders(client, psb_staff, supervi
     assert "第二次答复。" in html and "第三次答复。" in html
     assert html.count("supervision-order state-") == 3
     assert len(three.captured_queries) == len(one.captured_queries)
+
+
+def test_a_department_reads_only_the_orders_addressed_to_it(
+    client, customer, psb_staff, supervisor, make_user
+):
+    from applications import services as case_services
+    from approvals.models import ApprovalTask
+    from approvals.services import task_transition
+
+    application = case_in_state("submitted", customer=customer, staff=psb_staff)
+    to_bureau = _order(_overdue_accept(application), supervisor, psb_staff, reply="已安排专人今日受理。")
+    for name, data in (
+        ("accept", {}),
+        ("reply_plan", {"external_works": True, "road_excavation": True, "green_space": False}),
+        ("finish_design", {}),
+    ):
+        case_services.application_transition(
+            application_id=application.pk, name=name, actor=psb_staff, data=data
+        )
+    window = make_user("window9", roles=["window", "reviewer"], org="xzsp")
+    intake = ApprovalTask.objects.get(application=application, kind="window_intake")
+    task_transition(task_id=intake.pk, name="accept_filing", actor=window, data={})
+    road = ApprovalTask.objects.get(application=application, kind="road_permit")
+    StageClock.objects.filter(pk=road.clock_id).update(
+        level="overdue", due_at=timezone.now() - timedelta(days=1)
+    )
+    cgzf = make_user("cgzf9", roles=["reviewer"], org="cgzf")
+    to_department = _order(road.clock, supervisor, cgzf, reply="已组织联合踏勘。")
+
+    html = _page(client, cgzf, application)
+    assert f'href="/supervision/orders/{to_department.pk}/"' in html and "已组织联合踏勘。" in html
+    assert f"/supervision/orders/{to_bureau.pk}/" not in html and "已安排专人今日受理。" not in html
+    # The bureau likewise reads its own order only (supervision.view_order); the issuing supervisor both.
+    html = _page(client, psb_staff, application)
+    assert (
+        f"/supervision/orders/{to_bureau.pk}/" in html
+        and f"/supervision/orders/{to_department.pk}/" not in html
+    )
+    assert _page(client, supervisor, application).count("supervision-order state-") == 2
