@@ -15,7 +15,7 @@ from . import services
 from .models import Application, Document, DocumentKind
 
 # A one-pixel PNG: the demo's stand-in for scanned documents.
-_PNG = bytes.fromhex(
+PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
@@ -26,12 +26,14 @@ def _resident_id(n):
     return base + ric.calc_check_digit(base + "0")
 
 
-def _credit_code(n):
+def credit_code(n):
+    """A valid unified social credit code for demo enterprise ``n`` (also used by other apps' demos)."""
     base = f"91150100MA0D{n:05d}"
     return base + uscc.calc_check_digit(base)
 
 
-def _documents(customer, kinds):
+def wallet_documents(customer, kinds):
+    """The customer's valid wallet document of each kind, created (a one-pixel PNG) when missing."""
     found = []
     for kind in kinds:
         doc = Document.objects.filter(owner=customer, kind=kind, rejected_at=None).first()
@@ -41,11 +43,11 @@ def _documents(customer, kinds):
                 kind=kind,
                 original_name=f"{kind}.png",
                 content_type="image/png",
-                size=len(_PNG),
+                size=len(PNG),
                 sha256="demo",
                 valid_until=None,
             )
-            doc.file.save("demo", ContentFile(_PNG), save=False)
+            doc.file.save("demo", ContentFile(PNG), save=False)
             doc.save()
         found.append(doc)
     return found
@@ -168,7 +170,7 @@ def seed(*, stdout):
             continue
         data = {**fields, "contact_phone": customer.phone or "13847100001"}
         data["id_number"] = (
-            _resident_id(index) if fields["applicant_type"] == "resident" else _credit_code(index)
+            _resident_id(index) if fields["applicant_type"] == "resident" else credit_code(index)
         )
         kinds = [DocumentKind.IDENTITY, DocumentKind.PROPERTY]
         if fields["voltage"] == "high":
@@ -176,7 +178,7 @@ def seed(*, stdout):
         start = timezone.now() - timedelta(days=days_ago or 0)
         at = timezone.localtime(start).replace(hour=9, minute=30, second=0, microsecond=0)
         with transaction.atomic():
-            data["documents"] = [d.pk for d in _documents(customer, kinds)]
+            data["documents"] = [d.pk for d in wallet_documents(customer, kinds)]
             application = services.application_create(customer=customer, data=data, at=at)
             for name, step_data in steps:
                 actor = customer if name == "submit" else staff

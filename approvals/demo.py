@@ -8,45 +8,17 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from stdnum.cn import uscc
 
 from accounts.models import User
 from applications import services as case_services
-from applications.models import Application, Document, DocumentKind
+from applications.demo import PNG, credit_code, wallet_documents
+from applications.models import Application, DocumentKind
 
 from . import services
 from .models import ApprovalTask
 
 ADDRESS = "呼和浩特市新城区成吉思汗大街18号"
-# A one-pixel PNG: the demo's stand-in for scanned drawings.
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
-
-
-def _credit_code():
-    base = "91150100MA0P00018"
-    return base + uscc.calc_check_digit(base)
-
-
-def _wallet(customer):
-    docs = []
-    for kind in (DocumentKind.IDENTITY, DocumentKind.PROPERTY):
-        doc = Document.objects.filter(owner=customer, kind=kind, rejected_at=None).first()
-        if doc is None:
-            doc = Document(
-                owner=customer,
-                kind=kind,
-                original_name=f"{kind}.png",
-                content_type="image/png",
-                size=len(_PNG),
-            )
-            doc.sha256 = "demo"
-            doc.file.save("demo", ContentFile(_PNG), save=False)
-            doc.save()
-        docs.append(doc)
-    return docs
+WALLET_KINDS = (DocumentKind.IDENTITY, DocumentKind.PROPERTY)
 
 
 def seed(*, stdout):
@@ -75,11 +47,11 @@ def seed(*, stdout):
                 "voltage": "low",
                 "applicant_type": "small_micro",
                 "applicant_name": "青城奶茶铺",
-                "id_number": _credit_code(),
+                "id_number": credit_code(90001),
                 "contact_phone": customer.phone or "13847100001",
                 "address": ADDRESS,
                 "capacity_kva": "60",
-                "documents": [d.pk for d in _wallet(customer)],
+                "documents": [d.pk for d in wallet_documents(customer, WALLET_KINDS)],
             },
             at=at,
         )
@@ -111,7 +83,7 @@ def seed(*, stdout):
                 actor=staff,
                 kind="design_drawing",
                 title="外线路径图",
-                file=ContentFile(_PNG, name=f"route-v{version}.png"),
+                file=ContentFile(PNG, name=f"route-v{version}.png"),
                 at=later(1),
             )
         run("window_intake", "accept_filing", users["window_demo"], green_owner="public")

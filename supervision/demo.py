@@ -96,7 +96,7 @@ def _instant(day, hour, minute=0):
 
 def _create_case(index, customer, staff, applicant, address, capacity, anchor, steps):
     from applications import services
-    from applications.demo import _credit_code, _documents
+    from applications.demo import credit_code, wallet_documents
     from applications.models import DocumentKind
 
     data = dict(
@@ -105,12 +105,12 @@ def _create_case(index, customer, staff, applicant, address, capacity, anchor, s
         address=address,
         capacity_kva=capacity,
         contact_phone=customer.phone or "13847100002",
-        id_number=_credit_code(index),
+        id_number=credit_code(index),
     )
     first = _instant(_working_days_on(anchor, steps[0][2]), 9, 30)
     with transaction.atomic():
         kinds = [DocumentKind.IDENTITY, DocumentKind.PROPERTY]
-        data["documents"] = [d.pk for d in _documents(customer, kinds)]
+        data["documents"] = [d.pk for d in wallet_documents(customer, kinds)]
         application = services.application_create(customer=customer, data=data, at=first - timedelta(hours=1))
         for minutes, (name, step_data, offset) in enumerate(steps):
             day = _working_days_on(anchor, offset)
