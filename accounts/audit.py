@@ -52,3 +52,37 @@ class AppendOnlyEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(self.delete_refused)
+
+
+def append_only_trigger(table: str):
+    """A migration operation: on PostgreSQL, a trigger refusing UPDATE and DELETE of ``table``'s rows,
+    whatever code (or person at a SQL prompt) tries. Elsewhere (SQLite) nothing: the model refuses."""
+    from django.db import migrations
+
+    name = f"{table}_append_only"
+    create = f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '{table} is append-only (% refused)', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS {name} ON {table};
+CREATE TRIGGER {name}
+    BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {name}();
+"""
+    drop = f"""
+DROP TRIGGER IF EXISTS {name} ON {table};
+DROP FUNCTION IF EXISTS {name}();
+"""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(create, params=None)
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(drop, params=None)
+
+    return migrations.RunPython(forwards, backwards)
