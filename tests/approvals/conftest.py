@@ -116,3 +116,27 @@ def grant_green(application, d):
     step(green, "start_review", d["window"])
     step(green, "record_part", d["greenery"], note="同意占用")
     return step(green, "grant", d["window"], permit_number="绿地许可〔2026〕1号")
+
+
+@pytest.fixture
+def road_pushed_monday(psb_staff, departments) -> ApprovalTask:
+    """A road permit pushed to 市城管执法局 on Monday 14 September 2026 at 09:30 (the planning permit of
+    the same case granted): 8 working days, the make-up Sunday the 20th counting, so due at the end of
+    the 23rd."""
+    from datetime import timedelta
+
+    from tests.applications.factories import case_in_state
+
+    with at(2026, 9, 14, 9, 30):
+        application = case_in_state(
+            "approving",
+            road_excavation=True,
+            staff=psb_staff,
+            at=sh(2026, 9, 7, 9, 0),
+            step=timedelta(hours=2),
+        )
+        push(application, departments["window"])
+        grant_planning(application, departments)
+    road = task_of(application, "road_permit")
+    assert road.clock.due_at == sh(2026, 9, 24)
+    return road

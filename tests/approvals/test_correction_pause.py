@@ -2,7 +2,6 @@
 applicant takes are not the department's, so its deadline moves by them and no warning is raised
 meanwhile. A case-level pause and resume in between leaves the permit paused until it is resubmitted."""
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -10,29 +9,15 @@ from django.core.management import call_command
 
 from applications import services as application_services
 from deadlines.models import Warning
-from tests.applications.factories import case_in_state
 
-from .conftest import at, grant_planning, push, sh, step, task_of
+from .conftest import at, sh, step
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def road(psb_staff, departments):
-    with at(2026, 9, 14, 9, 30):  # Monday
-        application = case_in_state(
-            "approving",
-            road_excavation=True,
-            staff=psb_staff,
-            at=sh(2026, 9, 7, 9, 0),
-            step=timedelta(hours=2),
-        )
-        push(application, departments["window"])
-        grant_planning(application, departments)
-    task = task_of(application, "road_permit")
-    # 8 working days from Monday 14 September (the make-up Sunday the 20th counts): due the 24th.
-    assert task.clock.due_at == sh(2026, 9, 24)
-    return task
+def road(road_pushed_monday):
+    return road_pushed_monday
 
 
 def _clock(task):

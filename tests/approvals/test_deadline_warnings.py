@@ -1,37 +1,22 @@
 """A department's overdue permit: the deadline pass (run at a travelled time, as the beat does) warns that
 department and the coordinating supervisor 市工信局, and nobody else."""
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from deadlines.models import Notification, Warning
-from tests.applications.factories import case_in_state
-
-from .conftest import at, grant_planning, push, sh, task_of
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_overdue_road_permit_warns_the_department_and_the_supervisor(
-    api_as, psb_staff, departments, supervisor
+    api_as, departments, supervisor, road_pushed_monday
 ):
     d = departments
-    with at(2026, 9, 14, 9, 30):  # Monday
-        application = case_in_state(
-            "approving",
-            road_excavation=True,
-            staff=psb_staff,
-            at=sh(2026, 9, 7, 9, 0),
-            step=timedelta(hours=2),
-        )
-        push(application, d["window"])
-        grant_planning(application, d)
-    road = task_of(application, "road_permit")
-    # 8 working days from Monday 14 September: the make-up Sunday the 20th counts; due at the end of the 23rd.
-    assert road.clock.due_at == sh(2026, 9, 24)
+    road = road_pushed_monday
+    application = road.application
 
     out = StringIO()
     call_command("check_deadlines", at="2026-09-23T09:00:00+08:00", stdout=out)
