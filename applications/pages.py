@@ -27,6 +27,7 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.masking import mask_id_number, mask_phone
 from deadlines.models import Level, StageCode
+from hhht_power.db import page_planner
 
 from . import portal_services, selectors, services
 from . import validation as v
@@ -959,11 +960,13 @@ def queue(request):
         level=params.get("level") if params.get("level") in Level.values else None,
         narrow=bool(q or params.get("mine") or manager.isdigit()),
     )
-    page = Paginator(ordered, PAGE_SIZE).get_page(params.get("page"))
-    rows = [_list_row(app) for app in page.object_list]
-
-    state_counts = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))}
-    level_counts = UrgencyQueue(base.filter(state__in=OPEN_VALUES)).level_counts()
+    with page_planner():  # the urgency order reads every open case's running stage
+        page = Paginator(ordered, PAGE_SIZE).get_page(params.get("page"))
+        rows = [_list_row(app) for app in page.object_list]
+        state_counts = {
+            row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))
+        }
+        level_counts = UrgencyQueue(base.filter(state__in=OPEN_VALUES)).level_counts()
     query = params.copy()
     query.pop("page", None)
     context = {

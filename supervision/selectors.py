@@ -7,12 +7,10 @@ difference of ordinals in SQL. Nothing loops over cases in Python.
 """
 
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.apps import apps
-from django.db import connection, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -36,6 +34,7 @@ from applications.models import Application, ApplicationState
 from deadlines.calendar import SHANGHAI, end_of_day, start_of_day
 from deadlines.models import CalendarDay, CreditRecord, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
+from hhht_power.db import page_planner
 
 from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
 from .models import CaseMonth, OrderState, StageMonth, SupervisionOrder
@@ -616,15 +615,9 @@ def orders_summary(scope, f, *, today: date) -> dict:
     return agg
 
 
-@contextmanager
 def without_jit():
-    """PostgreSQL's JIT compiles a query whose estimated cost is high, which costs more (hundreds of ms)
-    than the dashboard's short queries take: switch it off for the transaction."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-        yield
+    """The dashboard's queries planned without JIT or parallel workers (``hhht_power.db.page_planner``)."""
+    return page_planner()
 
 
 PAGE_LIST_LIMIT = 50
