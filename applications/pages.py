@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -953,7 +953,7 @@ def queue(request):
         qs = qs.filter(account_manager_id=user.pk)
     q = (params.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(applicant_name__icontains=q) | Q(address__icontains=q))
+        qs = qs.filter(selectors.search_q(q))
     ordered = UrgencyQueue(
         qs,
         stage=params.get("stage") if params.get("stage") in StageCode.values else None,

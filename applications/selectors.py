@@ -3,6 +3,7 @@
 Anything outside ``applications_visible_to(user)`` does not exist for that user (404 in pages and API).
 """
 
+import re
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -119,6 +120,24 @@ def applications_visible_to(user) -> QuerySet[Application]:
             )
         )
     return qs
+
+
+CASE_NUMBER = re.compile(r"HHHT-\d{4}-\d{6,}")
+
+
+def search_q(text: str, *, prefix: str = "") -> Q:
+    """The cases a clerk's search box means: a whole case number (as printed, e.g. HHHT-2026-000123, in
+    any letter case) is that case, read from the number's unique index; any other text is looked for in
+    the numbers, applicants' names and addresses. ``prefix`` reaches the case from another model
+    (``"application__"``)."""
+    text = text.strip()
+    if CASE_NUMBER.fullmatch(text.upper()):
+        return Q(**{f"{prefix}number": text.upper()})
+    return (
+        Q(**{f"{prefix}number__icontains": text})
+        | Q(**{f"{prefix}applicant_name__icontains": text})
+        | Q(**{f"{prefix}address__icontains": text})
+    )
 
 
 def with_current_stage(qs: QuerySet[Application]) -> QuerySet[Application]:

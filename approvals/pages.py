@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.models import RoleCode
 from applications.forms import PortalForm, apply_errors
 from applications.pages import promised_day
+from applications.selectors import search_q
 from deadlines.models import Level
 
 from . import selectors, services
@@ -145,11 +146,7 @@ def queue(request):
         qs = qs.filter(clock__level=params["level"], state__in=OPEN_TASK_STATES)
     q = (params.get("q") or "").strip()
     if q:
-        qs = qs.filter(
-            Q(application__number__icontains=q)
-            | Q(application__applicant_name__icontains=q)
-            | Q(application__address__icontains=q)
-        )
+        qs = qs.filter(search_q(q, prefix="application__"))
     rank = Case(
         *[When(clock__level=level, then=Value(i)) for i, level in enumerate(LEVEL_ORDER)],
         default=Value(len(LEVEL_ORDER)),

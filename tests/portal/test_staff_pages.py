@@ -66,6 +66,21 @@ def test_queue_filters_and_search(staff_client, psb_staff):
     assert "<html" not in fragment.content.decode()
 
 
+def test_a_whole_case_number_finds_that_case_and_part_of_one_finds_several(staff_client, psb_staff):
+    cases = [case_in_state("submitted", staff=psb_staff) for _ in range(3)]
+    queue = reverse("applications:queue")
+
+    def found(text):
+        html = staff_client.get(queue, {"q": text}).content.decode()
+        return {a.number for a in cases if a.number in html}
+
+    first = cases[0].number  # e.g. HHHT-2026-000001
+    assert found(first) == {first}
+    assert found(f"  {first.lower()} ") == {first}  # pasted with spaces, typed in lower case
+    assert found(first[:-1]) == {a.number for a in cases if a.number.startswith(first[:-1])}
+    assert found("HHHT-") == {a.number for a in cases}
+
+
 def test_customer_cannot_open_the_queue(client, customer):
     client.force_login(customer)
     assert client.get(reverse("applications:queue")).status_code == 403
