@@ -44,6 +44,7 @@ __all__ = [
     "clocks_for",
     "clocks_for_subjects",
     "clocks_recompute_provisional",
+    "clocks_rejudge_finished",
     "level_at",
 ]
 
@@ -247,39 +248,58 @@ def _close(clock: StageClock, *, at, actor) -> list[CreditRecord]:
     clock.next_check_at = None
     clock.save()
     records = []
-    days_late = None
-    if clock.finished_late:
-        last_day = local_date(clock.due_at - _ONE_US)  # the Nth working day; due_at is its 24:00
-        days_late = max(1, working_days_between_lenient(last_day, local_date(at)).days)
-        credit = clock.rule.credit_on_late if clock.rule_id else True
-        if credit and clock.responsible_org_id:
-            kind = (
-                CreditRecord.Kind.OVERALL_LATE
-                if clock.stage == StageCode.OVERALL
-                else CreditRecord.Kind.LATE_FINISH
-            )
-            record = CreditRecord(
-                kind=kind,
-                organisation_id=clock.responsible_org_id,
-                clock=clock,
-                subject_type_id=clock.subject_type_id,
-                subject_id=clock.subject_id,
-                stage=clock.stage,
-                working_days_late=days_late,
-                evidence=_(LATE_EVIDENCE).format(
-                    stage=clock.get_stage_display(),
-                    limit=clock.limit_working_days,
-                    due=f"{last_day:%Y-%m-%d} 24:00",
-                    done=timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
-                    late=days_late,
-                ),
-                recorded_at=at,
-                recorded_by=actor,
-            )
+    days_late = _days_late(clock)
+    if days_late:
+        record = _late_record(clock, days_late, recorded_at=at, actor=actor)
+        if record is not None:
             record.save()
             records.append(record)
     _event(clock, ClockEvent.Kind.FINISHED, at, actor, late=clock.finished_late, days_late=days_late).save()
     return records
+
+
+def _days_late(clock: StageClock) -> int | None:
+    """Working days a finished clock closed after its deadline (at least 1), None when on time."""
+    if not clock.finished_late:
+        return None
+    last_day = local_date(clock.due_at - _ONE_US)  # the Nth working day; due_at is its 24:00
+    return max(1, working_days_between_lenient(last_day, local_date(clock.finished_at)).days)
+
+
+def _late_kind(clock: StageClock) -> str:
+    if clock.stage == StageCode.OVERALL:
+        return CreditRecord.Kind.OVERALL_LATE
+    return CreditRecord.Kind.LATE_FINISH
+
+
+def _late_evidence(clock: StageClock, days_late: int) -> str:
+    return _(LATE_EVIDENCE).format(
+        stage=clock.get_stage_display(),
+        limit=clock.limit_working_days,
+        due=f"{local_date(clock.due_at - _ONE_US):%Y-%m-%d} 24:00",
+        done=timezone.localtime(clock.finished_at).strftime("%Y-%m-%d %H:%M"),
+        late=days_late,
+    )
+
+
+def _late_record(clock: StageClock, days_late: int, *, recorded_at, actor) -> CreditRecord | None:
+    """The credit record of a late finish against the responsible organisation (unsaved), or None when
+    the rule waives it or nobody is responsible."""
+    credit = clock.rule.credit_on_late if clock.rule_id else True
+    if not (credit and clock.responsible_org_id):
+        return None
+    return CreditRecord(
+        kind=_late_kind(clock),
+        organisation_id=clock.responsible_org_id,
+        clock=clock,
+        subject_type_id=clock.subject_type_id,
+        subject_id=clock.subject_id,
+        stage=clock.stage,
+        working_days_late=days_late,
+        evidence=_late_evidence(clock, days_late),
+        recorded_at=recorded_at,
+        recorded_by=actor,
+    )
 
 
 def clock_finish(*, subject, stage, at, actor=None) -> StageClock:
@@ -432,7 +452,72 @@ def clocks_recompute_provisional(*, at=None, actor=None, year=None) -> int:
             )
         StageClock.objects.bulk_update(clocks, _SCHEDULE_FIELDS, batch_size=500)
         ClockEvent.objects.bulk_create(events, batch_size=500)
-    return len(clocks)
+    return len(clocks) + clocks_rejudge_finished(at=at, actor=actor, year=year)
+
+
+REJUDGED_REASON = gettext_noop("官方节假日安排录入后按官方日历重新计算：按时办结。")
+
+
+def clocks_rejudge_finished(*, at=None, actor=None, year=None) -> int:
+    """Judge again the clocks that finished against a provisional deadline (and, with ``year``, those
+    whose deadline reached into that year), now that the official calendar is known.
+
+    A verdict that changes is written down as an event of the clock. Late where it was on time: a credit
+    record against the responsible organisation, as a late finish makes. On time where it was late: the
+    record is corrected (更正) with the reason. Still late by another number of days: the record's days
+    and evidence follow. A record already corrected is left alone. Returns the count of clocks whose
+    deadline or verdict changed.
+    """
+    at = at or timezone.now()
+    affected = Q(provisional=True)
+    if year is not None:
+        since = start_of_day(date(year, 1, 1))
+        affected |= Q(due_at__gte=since) | Q(escalate_at__gte=since)
+    changed = 0
+    with transaction.atomic():
+        clocks = StageClock.objects.filter(finished_at__isnull=False, cancelled_at__isnull=True).filter(
+            affected
+        )
+        for clock in clocks.select_related("rule").select_for_update(of=("self",)):
+            due_before, late_before, days_before = clock.due_at, clock.finished_late, _days_late(clock)
+            _schedule(clock, at=clock.finished_at)
+            clock.next_check_at = None
+            clock.level = level_at(clock, clock.finished_at)
+            clock.finished_late = clock.due_at is not None and clock.finished_at > clock.due_at
+            days_late = _days_late(clock)
+            if clock.due_at == due_before and days_late == days_before:
+                if clock.provisional is False:
+                    StageClock.objects.filter(pk=clock.pk).update(provisional=False)
+                continue
+            changed += 1
+            clock.save(update_fields=[*_SCHEDULE_FIELDS, "finished_late"])
+            existing = CreditRecord.objects.filter(clock=clock, kind=_late_kind(clock)).first()
+            record = existing if existing and existing.state == CreditRecord.State.ACTIVE else None
+            if days_late and existing is None:
+                made = _late_record(clock, days_late, recorded_at=at, actor=actor)
+                if made is not None:
+                    made.save()
+            elif record is not None and not days_late:
+                record.state = CreditRecord.State.CORRECTED
+                record.corrected_at, record.corrected_by = at, actor
+                record.correction_reason = str(_(REJUDGED_REASON))
+                record.save(update_fields=["state", "corrected_at", "corrected_by", "correction_reason"])
+            elif record is not None:
+                record.working_days_late = days_late
+                record.evidence = _late_evidence(clock, days_late)
+                record.save(update_fields=["working_days_late", "evidence"])
+            _event(
+                clock,
+                ClockEvent.Kind.RECOMPUTED,
+                at,
+                actor,
+                due_before=due_before.isoformat() if due_before else None,
+                due=clock.due_at.isoformat() if clock.due_at else None,
+                late_before=late_before,
+                late=clock.finished_late,
+                days_late=days_late,
+            ).save()
+    return changed
 
 
 # --- Selectors -------------------------------------------------------------------------------------------

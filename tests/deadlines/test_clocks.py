@@ -241,3 +241,69 @@ def test_correcting_an_official_year_recomputes_the_clocks_reaching_into_it(subj
     clock.refresh_from_db()
     assert clock.due_at == end_of_day(add_working_days(date(2026, 9, 21), 30))
     assert clock.due_at > before
+
+
+def _finished_across_the_new_year(subject, psb_staff, finished):
+    """A supply plan for an HV dual-source case started 21 December 2026 (30 working days), judged on the
+    provisional 2027 calendar: due at the end of 2 February 2027."""
+    at = sh(2026, 12, 21, 10)
+    clock = clock_start(subject=subject, stage="plan_reply", facts=HV_DUAL, policy_date=at.date(), at=at)
+    assert clock.provisional is True and clock.due_at == end_of_day(date(2027, 2, 2))
+    return clock_finish(subject=subject, stage="plan_reply", at=finished, actor=psb_staff)
+
+
+def test_a_finish_judged_on_time_provisionally_is_late_on_the_official_calendar(
+    subject, psb_staff, admin_user
+):
+    clock = _finished_across_the_new_year(subject, psb_staff, finished=sh(2027, 2, 2, 10))
+    assert clock.finished_late is False and not CreditRecord.objects.exists()
+    # The notice makes Saturday 30 January a working day: due at the end of 1 February instead.
+    calendar_year_enter(
+        year=2027,
+        holiday_ranges="2027-01-01 2027-01-03 元旦",
+        makeup_days="2027-01-30",
+        actor=admin_user,
+        at=sh(2027, 2, 3, 9),
+    )
+    clock.refresh_from_db()
+    assert clock.provisional is False and clock.due_at == end_of_day(date(2027, 2, 1))
+    assert clock.finished_late is True and clock.level == "overdue"
+    record = CreditRecord.objects.get()
+    assert record.clock == clock and record.organisation.code == "psb" and record.working_days_late == 1
+    assert "2027-02-01 24:00" in record.evidence and record.recorded_at == sh(2027, 2, 3, 9)
+    event = clock.events.get(kind=ClockEvent.Kind.RECOMPUTED)
+    assert event.data["late_before"] is False and event.data["late"] is True
+    # Entering the same year again changes nothing more.
+    calendar_year_enter(
+        year=2027,
+        holiday_ranges="2027-01-01 2027-01-03 元旦",
+        makeup_days="2027-01-30",
+        actor=admin_user,
+        at=sh(2027, 2, 4, 9),
+    )
+    assert (
+        CreditRecord.objects.count() == 1
+        and clock.events.filter(kind=ClockEvent.Kind.RECOMPUTED).count() == 1
+    )
+
+
+def test_a_finish_judged_late_provisionally_is_on_time_on_the_official_calendar(
+    subject, psb_staff, admin_user
+):
+    clock = _finished_across_the_new_year(subject, psb_staff, finished=sh(2027, 2, 3, 10))
+    record = CreditRecord.objects.get()
+    assert clock.finished_late is True and record.state == CreditRecord.State.ACTIVE
+    # The notice gives Monday 4 January off too: due at the end of 3 February, and the finish was on time.
+    calendar_year_enter(
+        year=2027,
+        holiday_ranges="2027-01-01 2027-01-04 元旦",
+        makeup_days="",
+        actor=admin_user,
+        at=sh(2027, 2, 5, 9),
+    )
+    clock.refresh_from_db()
+    record.refresh_from_db()
+    assert clock.due_at == end_of_day(date(2027, 2, 3)) and clock.finished_late is False
+    assert clock.level == "warning"  # it finished on its last working day
+    assert record.state == CreditRecord.State.CORRECTED and record.corrected_at == sh(2027, 2, 5, 9)
+    assert record.corrected_by == admin_user and "按时办结" in record.correction_reason
