@@ -77,8 +77,10 @@ CASE_STATES = {
 }
 
 PUSHED_MESSAGE = _("用电申请 %(number)s 的“%(task)s”已推送至贵单位，请在时限内办理。")
-CLOSED_MESSAGE = _("用电申请 %(number)s 已%(how)s，“%(task)s”已撤销，无需继续办理。")
-CLOSED_HOW = {ApplicationState.WITHDRAWN: _("撤回"), ApplicationState.TERMINATED: _("终止")}
+CLOSED_MESSAGES = {
+    ApplicationState.WITHDRAWN: _("用电申请 %(number)s 已撤回，“%(task)s”已撤销，无需继续办理。"),
+    ApplicationState.TERMINATED: _("用电申请 %(number)s 已终止办理，“%(task)s”已撤销，无需继续办理。"),
+}
 RETURNED_MESSAGE = _("用电申请 %(number)s 的“%(task)s”被退回补正：%(reason)s")
 FEE_MESSAGE = _("用电申请 %(number)s 绿化搬迁已完成，请在时限内缴纳绿地补偿费和树木移植费。")
 
@@ -389,13 +391,12 @@ def permits_withdraw(*, application, actor, at: datetime, reason: str) -> list[A
     the case.
     """
     withdrawn = _withdraw_open(application, actor=actor, at=at, reason=reason)
-    how = CLOSED_HOW.get(application.state, _("办结"))
+    message = CLOSED_MESSAGES.get(application.state, CLOSED_MESSAGES[ApplicationState.TERMINATED])
     for task in withdrawn:
         _notify_department(
             task,
             at=at,
-            title=CLOSED_MESSAGE
-            % {"number": application.number, "how": how, "task": task.get_kind_display()},
+            title=message % {"number": application.number, "task": task.get_kind_display()},
             event="withdrawn",
         )
     return withdrawn
