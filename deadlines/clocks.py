@@ -452,15 +452,16 @@ def clocks_recompute_provisional(*, at=None, actor=None, year=None) -> int:
             )
         StageClock.objects.bulk_update(clocks, _SCHEDULE_FIELDS, batch_size=500)
         ClockEvent.objects.bulk_create(events, batch_size=500)
-    return len(clocks) + clocks_rejudge_finished(at=at, actor=actor, year=year)
+    return len(clocks) + clocks_rejudge_finished(at=at, actor=actor)
 
 
 REJUDGED_REASON = gettext_noop("官方节假日安排录入后按官方日历重新计算：按时办结。")
 
 
-def clocks_rejudge_finished(*, at=None, actor=None, year=None) -> int:
-    """Judge again the clocks that finished against a provisional deadline (and, with ``year``, those
-    whose deadline reached into that year), now that the official calendar is known.
+def clocks_rejudge_finished(*, at=None, actor=None) -> int:
+    """Judge again the clocks that finished against a provisional deadline, now that the official
+    calendar is known. (A year's official data corrected later moves the open clocks only: judging every
+    finished clock of a year again would take minutes in the administrator's request.)
 
     A verdict that changes is written down as an event of the clock. Late where it was on time: a credit
     record against the responsible organisation, as a late finish makes. On time where it was late: the
@@ -469,14 +470,10 @@ def clocks_rejudge_finished(*, at=None, actor=None, year=None) -> int:
     deadline or verdict changed.
     """
     at = at or timezone.now()
-    affected = Q(provisional=True)
-    if year is not None:
-        since = start_of_day(date(year, 1, 1))
-        affected |= Q(due_at__gte=since) | Q(escalate_at__gte=since)
     changed = 0
     with transaction.atomic():
-        clocks = StageClock.objects.filter(finished_at__isnull=False, cancelled_at__isnull=True).filter(
-            affected
+        clocks = StageClock.objects.filter(
+            finished_at__isnull=False, cancelled_at__isnull=True, provisional=True
         )
         for clock in clocks.select_related("rule").select_for_update(of=("self",)):
             due_before, late_before, days_before = clock.due_at, clock.finished_late, _days_late(clock)
