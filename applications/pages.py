@@ -27,6 +27,7 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.masking import mask_id_number, mask_phone
 from deadlines.models import Level, StageCode
+from deadlines.risk import risks_for
 from hhht_power.db import page_planner
 
 from . import portal_services, selectors, services
@@ -572,6 +573,10 @@ def _detail_context(request, application, *, bound=None) -> dict:
 
         permit_summary = permit_stage_summary(application)
     steps, overall = customer_steps(application, clocks, permit_summary)
+    # 超期风险 is the units' business: staff and supervisors see it, the customer sees its commitment.
+    risk = None
+    if user.is_staff_member and application.is_open and application.submitted_at is not None:
+        risk = risks_for([application], today=timezone.localdate()).get(application.pk)
     transitions = []
     for name in selectors.available_transitions(application, user):
         if name == "submit":
@@ -594,6 +599,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "contact_phone": application.contact_phone if unmasked else mask_phone(application.contact_phone),
         "steps": steps,
         "overall": overall,
+        "risk": risk,
         "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
         "timeline": _timeline_rows(application),
         "transitions": transitions,
@@ -962,7 +968,8 @@ def queue(request):
     )
     with page_planner():  # the urgency order reads every open case's running stage
         page = Paginator(ordered, PAGE_SIZE).get_page(params.get("page"))
-        rows = [_list_row(app) for app in page.object_list]
+        risks = risks_for(page.object_list, today=timezone.localdate())
+        rows = [{**_list_row(app), "risk": risks.get(app.pk)} for app in page.object_list]
         state_counts = {
             row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))
         }

@@ -1,0 +1,75 @@
+"""超期风险: a case whose overall commitment has fewer working days left than its remaining stages need
+at their limits is flagged to staff and supervisors, before any single stage of it is late."""
+
+from datetime import date, datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+
+from applications import services
+from deadlines.risk import risks_for
+from tests.applications.factories import case_in_state
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def sh(*args):
+    return datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def late_acceptance(customer, psb_staff):
+    """An LV case without external works (overall 5 working days: accept 1, supply plan 2, installation
+    2) submitted Monday 16 November 2026, accepted only on Wednesday the 18th."""
+    application = case_in_state(
+        "submitted", customer=customer, staff=psb_staff, at=sh(2026, 11, 16, 10), step=timedelta(hours=1)
+    )
+    assert risks_for([application], today=date(2026, 11, 16))[application.pk].at_risk is False
+    services.application_transition(
+        application_id=application.pk, name="accept", actor=psb_staff, data={}, at=sh(2026, 11, 18, 10)
+    )
+    return application
+
+
+def test_a_late_stage_puts_the_overall_commitment_at_risk(late_acceptance):
+    # Overall due at the end of Monday the 23rd: Thursday, Friday and Monday are left (3); the supply
+    # plan needs until Friday (2) and the installation 2 more.
+    risk = risks_for([late_acceptance], today=date(2026, 11, 18))[late_acceptance.pk]
+    assert (risk.budget, risk.need, risk.at_risk) == (3, 4, True)
+
+
+def test_on_schedule_the_budget_covers_the_stages(customer, psb_staff):
+    application = case_in_state(
+        "accepted", customer=customer, staff=psb_staff, at=sh(2026, 11, 16, 10), step=timedelta(hours=1)
+    )
+    risk = risks_for([application], today=date(2026, 11, 16))[application.pk]
+    assert (risk.budget, risk.need, risk.at_risk) == (5, 4, False)
+
+
+def test_nothing_is_judged_without_an_overall_limit_or_once_overdue(customer, psb_staff, late_acceptance):
+    hv = case_in_state(
+        "accepted", customer=customer, staff=psb_staff, high_voltage=True, at=sh(2026, 11, 16, 10)
+    )
+    assert hv.pk not in risks_for([hv], today=date(2026, 11, 16))  # HV has no overall commitment
+    call_command("check_deadlines", at="2026-11-24T09:00:00+08:00", stdout=StringIO())
+    assert late_acceptance.pk not in risks_for([late_acceptance], today=date(2026, 11, 24))  # overdue
+
+
+def test_staff_see_the_risk_on_the_case_and_in_the_queue_the_customer_does_not(
+    client, late_acceptance, psb_staff, customer
+):
+    with time_machine.travel(sh(2026, 11, 18, 11), tick=False):
+        client.force_login(psb_staff)
+        case_page = client.get(reverse("applications:detail", kwargs={"pk": late_acceptance.pk}))
+        html = case_page.content.decode()
+        assert "超期风险" in html and "全流程剩余 3 个工作日，后续环节按时限至少还需 4 个工作日" in html
+        queue = client.get(reverse("applications:queue")).content.decode()
+        assert queue.count('class="badge text-bg-warning overall-risk"') == 1
+        client.force_login(customer)
+        mine = client.get(reverse("applications:detail", kwargs={"pk": late_acceptance.pk}))
+        assert "超期风险" not in mine.content.decode()
