@@ -329,6 +329,11 @@ class StageClock(models.Model):
     provisional = models.BooleanField(_("临时推算"), default=False)
     finished_late = models.BooleanField(_("超期办结"), default=False)
     elapsed_working_days = models.PositiveIntegerField(_("用时（工作日）"), null=True, blank=True)
+    # 超期风险 of an open overall clock (deadlines.risk.refresh, periodically): fewer working days left
+    # (risk_budget) than the remaining stages need at their limits (risk_need).
+    at_risk = models.BooleanField(_("超期风险"), default=False, db_default=False)
+    risk_budget = models.PositiveSmallIntegerField(_("剩余工作日"), null=True, blank=True)
+    risk_need = models.PositiveSmallIntegerField(_("后续环节所需工作日"), null=True, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -348,6 +353,9 @@ class StageClock(models.Model):
             ),
             # The running stage of every open case, in (case, due date) order, read from the index alone:
             # the staff queue sorts all open cases by it ("most urgent first") and counts them by level.
+            models.Index(
+                fields=["subject_type", "due_at"], name="clock_at_risk_idx", condition=Q(at_risk=True)
+            ),
             models.Index(
                 fields=["subject_type", "subject_id", "due_at", "id"],
                 include=["stage", "level"],

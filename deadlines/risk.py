@@ -111,3 +111,54 @@ def risks_for(cases, *, today: date) -> dict[int, Risk]:
         if risk is not None:
             found[case.pk] = risk
     return found
+
+
+def refresh(*, at=None, batch: int = 2000) -> dict:
+    """Judge every open overall clock with a limit again and store ``at_risk``, ``risk_budget`` and
+    ``risk_need`` where they changed (the beat's ``risk_refresh``, every ``RISK_REFRESH_SECONDS``). The
+    subjects are read by their model (``case_facts()``, ``policy_date``) in batches. Idempotent.
+    Returns ``{"checked": n, "at_risk": n, "changed": n}``."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    today = local_date(at or timezone.now())
+    overall = StageClock.objects.filter(
+        stage=StageCode.OVERALL, finished_at__isnull=True, cancelled_at__isnull=True
+    )
+    counts = {"checked": 0, "at_risk": 0, "changed": 0}
+    for type_id in overall.values_list("subject_type_id", flat=True).distinct():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        last = 0
+        while True:
+            clocks = list(
+                overall.filter(subject_type_id=type_id, subject_id__gt=last)
+                .order_by("subject_id")
+                .only("pk", "subject_id", "at_risk", "risk_budget", "risk_need")[:batch]
+            )
+            if not clocks:
+                break
+            last = clocks[-1].subject_id
+            subjects = list(model.objects.filter(pk__in=[c.subject_id for c in clocks]))
+            risks = risks_for(subjects, today=today)
+            changed = []
+            for clock in clocks:
+                risk = risks.get(clock.subject_id)
+                new = (
+                    (risk.at_risk, min(risk.budget, 32767), min(risk.need, 32767))
+                    if risk
+                    else (False, None, None)
+                )
+                counts["checked"] += 1
+                counts["at_risk"] += new[0]
+                if (clock.at_risk, clock.risk_budget, clock.risk_need) != new:
+                    clock.at_risk, clock.risk_budget, clock.risk_need = new
+                    changed.append(clock)
+            with transaction.atomic():
+                StageClock.objects.bulk_update(changed, ["at_risk", "risk_budget", "risk_need"])
+            counts["changed"] += len(changed)
+    # Flags left on clocks that closed since the last refresh.
+    stale = StageClock.objects.filter(at_risk=True).exclude(
+        finished_at__isnull=True, cancelled_at__isnull=True
+    )
+    counts["changed"] += stale.update(at_risk=False)
+    return counts

@@ -17,6 +17,13 @@ def deadline_pass(at: str | None = None) -> dict:
     return {str(k): v for k, v in run_pass(at=instant).items()}
 
 
+@shared_task(name="deadlines.tasks.risk_refresh")
+def risk_refresh() -> dict:
+    from .risk import refresh
+
+    return refresh()
+
+
 @shared_task(name="deadlines.tasks.notification_sweep")
 def notification_sweep() -> int:
     return notifications.sweep()

@@ -267,6 +267,8 @@ DEADLINE_PASS_SECONDS = env.int("DEADLINE_PASS_SECONDS", default=300)
 NOTIFICATION_SWEEP_SECONDS = env.int("NOTIFICATION_SWEEP_SECONDS", default=120)
 # How often the supervision dashboard's summary tables are rebuilt (the dashboard shows their age).
 SUPERVISION_REFRESH_SECONDS = env.int("SUPERVISION_REFRESH_SECONDS", default=600)
+# How often every open case's 超期风险 is judged again (the dashboard's at-risk list reads the result).
+RISK_REFRESH_SECONDS = env.int("RISK_REFRESH_SECONDS", default=600)
 # The schedule lives here, not in code paths.
 CELERY_BEAT_SCHEDULE = {
     "deadline-pass": {"task": "deadlines.tasks.deadline_pass", "schedule": DEADLINE_PASS_SECONDS},
@@ -278,6 +280,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.refresh_figures",
         "schedule": SUPERVISION_REFRESH_SECONDS,
     },
+    "risk-refresh": {"task": "deadlines.tasks.risk_refresh", "schedule": RISK_REFRESH_SECONDS},
 }
 
 # Outside world: email and SMS.

@@ -583,6 +583,22 @@ def _attach_cases(clocks) -> None:
         clock.open_order = orders.get(clock.pk)
 
 
+def at_risk(scope, f, *, limit: int = LIST_LIMIT) -> dict:
+    """超期风险: open cases whose overall commitment has fewer working days left than their remaining
+    stages need (``deadlines.risk``, judged by the beat), soonest due first, with their cases."""
+    qs = StageClock.objects.filter(subject_type_id=_app_ct_id(), stage=OVERALL, at_risk=True)
+    if not scope.is_lead:
+        qs = qs.filter(coordinating_org_id__in=scope.org_ids)
+    if f.org_id:
+        qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+    qs = open_only(qs, f)
+    rows = list(qs.order_by("due_at", "pk")[:limit])
+    _attach_cases(rows)
+    for clock in rows:
+        clock.due_day = timezone.localtime(clock.due_at - timedelta(microseconds=1)).date()
+    return {"count": qs.count() if len(rows) == limit else len(rows), "rows": rows}
+
+
 def level_counts(scope, f) -> dict:
     qs = open_only(stage_clocks(scope, f, category=False), f)
     return qs.aggregate(**{level: Count("pk", filter=Q(level=level)) for level in LIST_LEVELS})
@@ -637,6 +653,7 @@ def _dashboard(scope, f, *, today, list_limit) -> dict:
         "open_stages": open_stage_counts(scope, f),
         "level_counts": level_counts(scope, f),
         "lists": level_lists(scope, f, today=today, limit=list_limit),
+        "at_risk": at_risk(scope, f, limit=list_limit),
         "durations": stage_durations(scope, f),
         "orgs": on_time_by_org(scope, f),
         "indicators": indicators(scope, f),

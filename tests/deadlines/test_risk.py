@@ -73,3 +73,31 @@ def test_staff_see_the_risk_on_the_case_and_in_the_queue_the_customer_does_not(
         client.force_login(customer)
         mine = client.get(reverse("applications:detail", kwargs={"pk": late_acceptance.pk}))
         assert "超期风险" not in mine.content.decode()
+
+
+def test_the_beat_stores_the_risk_and_the_supervisor_watches_it(
+    client, late_acceptance, psb_staff, supervisor
+):
+    from deadlines.models import StageClock
+    from deadlines.risk import refresh
+
+    overall = StageClock.objects.get(subject_id=late_acceptance.pk, stage="overall")
+    assert refresh(at=sh(2026, 11, 18, 11)) == {"checked": 1, "at_risk": 1, "changed": 1}
+    overall.refresh_from_db()
+    assert (overall.at_risk, overall.risk_budget, overall.risk_need) == (True, 3, 4)
+    assert refresh(at=sh(2026, 11, 18, 11))["changed"] == 0  # idempotent
+    with time_machine.travel(sh(2026, 11, 18, 11), tick=False):
+        client.force_login(supervisor)
+        html = client.get(reverse("supervision:dashboard")).content.decode()
+    assert 'id="list-at-risk"' in html and late_acceptance.number in html.split('id="list-at-risk"')[1]
+    # Closed, the case leaves the list at the next refresh.
+    services.application_transition(
+        application_id=late_acceptance.pk,
+        name="terminate",
+        actor=psb_staff,
+        data={"reason": "客户取消"},
+        at=sh(2026, 11, 19, 9),
+    )
+    refresh(at=sh(2026, 11, 19, 10))
+    overall.refresh_from_db()
+    assert overall.at_risk is False
