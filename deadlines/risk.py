@@ -126,7 +126,7 @@ def refresh(*, at=None, batch: int = 2000) -> dict:
         stage=StageCode.OVERALL, finished_at__isnull=True, cancelled_at__isnull=True
     )
     counts = {"checked": 0, "at_risk": 0, "changed": 0}
-    for type_id in overall.values_list("subject_type_id", flat=True).distinct():
+    for type_id in overall.order_by().values_list("subject_type_id", flat=True).distinct():
         model = ContentType.objects.get_for_id(type_id).model_class()
         last = 0
         while True:

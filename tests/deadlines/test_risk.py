@@ -81,8 +81,12 @@ def test_the_beat_stores_the_risk_and_the_supervisor_watches_it(
     from deadlines.models import StageClock
     from deadlines.risk import refresh
 
+    on_schedule = case_in_state(
+        "accepted", staff=psb_staff, at=sh(2026, 11, 18, 9), step=timedelta(minutes=10)
+    )
     overall = StageClock.objects.get(subject_id=late_acceptance.pk, stage="overall")
-    assert refresh(at=sh(2026, 11, 18, 11)) == {"checked": 1, "at_risk": 1, "changed": 1}
+    assert refresh(at=sh(2026, 11, 18, 11)) == {"checked": 2, "at_risk": 1, "changed": 2}
+    assert not StageClock.objects.get(subject_id=on_schedule.pk, stage="overall").at_risk
     overall.refresh_from_db()
     assert (overall.at_risk, overall.risk_budget, overall.risk_need) == (True, 3, 4)
     assert refresh(at=sh(2026, 11, 18, 11))["changed"] == 0  # idempotent
