@@ -192,3 +192,7 @@ def seed(*, stdout):
     stdout.write(
         f"supervision: figures refreshed ({record.stage_rows} stage rows, {record.case_rows} case rows)\n"
     )
+    from deadlines.risk import refresh
+
+    risk = refresh()
+    stdout.write(f"supervision: 超期风险 of {risk['checked']} open cases judged, {risk['at_risk']} at risk\n")
