@@ -224,6 +224,32 @@ def dashboard_sheets(figures, f):
                 ],
             )
         )
+    sheets.append(
+        (
+            _("全流程超期风险"),
+            [
+                _("申请编号"),
+                _("申请人"),
+                _("办电类别"),
+                _("承诺送电"),
+                _("剩余工作日"),
+                _("后续环节所需"),
+                _("临时推算"),
+            ],
+            [
+                (
+                    c.application.number if c.application else c.subject_id,
+                    c.application.applicant_name if c.application else "",
+                    category_label(c.application) if c.application else "",
+                    f"{c.due_day:%Y-%m-%d} 24:00",
+                    c.risk_budget,
+                    c.risk_need,
+                    _("是") if c.provisional else _("否"),
+                )
+                for c in figures["at_risk"]["rows"]
+            ],
+        )
+    )
     labels = [str(label) for _c, label in figures["durations"]["categories"]]
     headers = [_("环节")]
     for label in labels:

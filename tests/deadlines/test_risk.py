@@ -2,13 +2,14 @@
 at their limits is flagged to staff and supervisors, before any single stage of it is late."""
 
 from datetime import date, datetime, timedelta
-from io import StringIO
+from io import BytesIO, StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from applications import services
 from deadlines.risk import risks_for
@@ -93,7 +94,13 @@ def test_the_beat_stores_the_risk_and_the_supervisor_watches_it(
     with time_machine.travel(sh(2026, 11, 18, 11), tick=False):
         client.force_login(supervisor)
         html = client.get(reverse("supervision:dashboard")).content.decode()
+        sheet = load_workbook(
+            BytesIO(client.get(reverse("supervision:dashboard"), {"export": "xlsx"}).content)
+        )
     assert 'id="list-at-risk"' in html and late_acceptance.number in html.split('id="list-at-risk"')[1]
+    rows = list(sheet["全流程超期风险"].iter_rows(values_only=True))
+    assert rows[0][4:6] == ("剩余工作日", "后续环节所需") and rows[1][0] == late_acceptance.number
+    assert rows[1][4:6] == (3, 4)
     # Closed, the case leaves the list at the next refresh.
     services.application_transition(
         application_id=late_acceptance.pk,

@@ -114,6 +114,7 @@ def test_dashboard_export_has_every_list(client, dataset, gxj):
         "督办清单",
         "超期清单",
         "预警清单",
+        "全流程超期风险",
         "环节用时",
         "责任单位按时率",
         "承诺兑现",
