@@ -4,15 +4,12 @@ Status codes: 400 invalid fields (``{field: [message], "codes": {field: [code]}}
 404 outside your view (or no such transition), 409 not allowed from the current state or lost a race.
 """
 
-import json
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import CharField, DateTimeField, Prefetch, Value
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone, translation
 from django_filters import rest_framework as filters
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.types import OpenApiTypes
@@ -25,8 +22,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from accounts.models import RoleCode
-
 from . import selectors, services, sql_reads
 from .models import Application, ApplicationState, Document, Voltage
 from .serializers import (
@@ -37,7 +32,6 @@ from .serializers import (
     DocumentUploadSerializer,
     PauseInputSerializer,
     TransitionInputSerializer,
-    state_labels,
 )
 
 CONFLICT = "conflict"
@@ -108,20 +102,6 @@ class ApplicationPagination(PageNumberPagination):
         if self.number > 1 and not found:
             raise NotFound(self.invalid_page_message.format(page_number=self.number, message=""))
         self.has_next = found > size
-
-    def paginated_json(self, results_json: str) -> HttpResponse:
-        """The paginated answer (as ``get_paginated_response``) around rows already written as JSON."""
-        head = json.dumps(
-            {
-                "count": self.count,
-                "count_exact": self.count_exact,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        return HttpResponse(f'{head[:-1]},"results":{results_json}}}', content_type="application/json")
 
     def paginate_queryset(self, queryset, request, view=None):
         offset, size = self.page_bounds(request)
@@ -268,18 +248,6 @@ class ApplicationListCreate(generics.ListAPIView):
             # The default queue (no filter, newest first): hand-written SQL, one statement.
             paginator = self.paginator
             offset, size = paginator.page_bounds(request)
-            if request.accepted_renderer.format == "json" and self._sees_all_unmasked(request.user, seen):
-                # ... whose rows PostgreSQL writes as JSON too (nothing to mask for this reader).
-                counted, found, rows = sql_reads.queue_page_json(
-                    seen,
-                    offset=offset,
-                    size=size,
-                    cap=paginator.count_cap + 1,
-                    labels=state_labels(translation.get_language()),
-                    zone=timezone.get_current_timezone_name(),
-                )
-                paginator.set_counts(counted, found, size)
-                return paginator.paginated_json(rows)
             counted, rows = sql_reads.queue_page(
                 seen, offset=offset, limit=size + 1, cap=paginator.count_cap + 1
             )
@@ -288,14 +256,6 @@ class ApplicationListCreate(generics.ListAPIView):
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             selectors.attach_current_stage(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    @staticmethod
-    def _sees_all_unmasked(user, seen) -> bool:
-        """Every row of this reader's queue shows the personal data in full ("see_personal_data"):
-        power-bureau staff, or a customer reading only its own cases."""
-        return user.has_role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER) or (
-            seen.own and not seen.submitted
-        )
 
     @extend_schema(request=ApplicationInputSerializer, responses={201: ApplicationDetailSerializer})
     def post(self, request):

@@ -162,7 +162,7 @@ _STATE_LABELS = dict(ApplicationState.choices)
 
 
 @functools.cache
-def state_labels(language: str) -> dict[str, str]:
+def _state_labels(language: str) -> dict[str, str]:
     """The states' display names in ``language`` (active when first asked), translated once."""
     return {state: str(label) for state, label in _STATE_LABELS.items()}
 
@@ -285,7 +285,7 @@ class ApplicationListSerializer(serializers.ModelSerializer):
                 # Same rule as "applications.see_personal_data" (the owner, grid staff).
                 user.has_role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER),
                 timezone.get_current_timezone(),
-                state_labels(translation.get_language()),
+                _state_labels(translation.get_language()),
             )
         user_id, grid, tz, labels = page
         unmasked = grid or obj.customer_id == user_id

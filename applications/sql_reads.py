@@ -130,42 +130,6 @@ def _queue_statement(seen: Visibility, *, offset: int, limit: int, cap: int) -> 
     )
 
 
-# The list row as ApplicationListSerializer writes it, rendered by PostgreSQL (same keys, same formats:
-# hhht_isoformat is Python's isoformat, numeric(…, 2)::text is "%.2f"). Only for viewers who see every
-# row unmasked; test_sql_reads compares it with the serializer for every page.
-_ROW_JSON = """json_build_object(
-    'id', q.id, 'number', q.number, 'state', q.state, 'state_display', %(labels)s::jsonb ->> q.state,
-    'business', q.business, 'voltage', q.voltage, 'power_sources', q.power_sources,
-    'applicant_type', q.applicant_type, 'applicant_name', q.applicant_name, 'id_number', q.id_number,
-    'contact_phone', q.contact_phone, 'address', q.address, 'capacity_kva', q.capacity_kva::text,
-    'account_manager', CASE WHEN q.account_manager_id IS NULL THEN NULL ELSE json_build_object(
-        'id', q.account_manager_id, 'name', COALESCE(NULLIF(q.real_name, ''), q.username)) END,
-    'submitted_at', hhht_isoformat(q.submitted_at, %(zone)s),
-    'connected_at', hhht_isoformat(q.connected_at, %(zone)s),
-    'current_stage', CASE WHEN q.stage IS NULL OR q.stage = '' THEN NULL ELSE json_build_object(
-        'code', q.stage, 'due_at', hhht_isoformat(q.due_at, %(zone)s), 'level', q.level) END,
-    'paused', q.paused_at IS NOT NULL, 'zero_investment', q.zero_investment,
-    'customer_cost', q.customer_cost::text)"""
-
-
-def queue_page_json(
-    seen: Visibility, *, offset: int, size: int, cap: int, labels: dict, zone: str
-) -> tuple[int, int, str]:
-    """``(count up to cap, rows found up to size + 1, JSON array of the first size rows)``: the page of
-    ``queue_page`` with its rows rendered by PostgreSQL (``labels``: the states' display names in the
-    reader's language; ``zone``: the time zone of the times)."""
-    inner = _queue_statement(seen, offset=offset, limit=size + 1, cap=cap)
-    sql = (
-        f"SELECT max(q.n), count(q.id), COALESCE(json_agg({_ROW_JSON} ORDER BY q.mine, q.id DESC) "
-        f"FILTER (WHERE q.id IS NOT NULL AND q.rn <= {int(size)}), '[]')::text FROM (SELECT page.*, "
-        f"row_number() OVER (ORDER BY page.mine, page.id DESC) AS rn FROM ({inner}) page) q"
-    )
-    with planned_cursor() as cursor:
-        cursor.execute(sql, _params(seen, labels=json.dumps(labels, ensure_ascii=False), zone=zone))
-        counted, found, rows = cursor.fetchone()
-    return counted or 0, found, rows
-
-
 def queue_page(seen: Visibility, *, offset: int, limit: int, cap: int) -> tuple[int, list[ListRow]]:
     """``(count up to cap, rows offset..offset+limit)`` of the cases ``seen`` sees, newest first (the
     account manager's own first when ``seen.own_first``)."""
