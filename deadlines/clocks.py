@@ -440,19 +440,23 @@ def clocks_recompute_provisional(*, at=None, actor=None, year=None) -> int:
         for clock in clocks:
             before = clock.due_at
             _schedule(clock, at=at)
-            events.append(
-                _event(
-                    clock,
-                    ClockEvent.Kind.RECOMPUTED,
-                    at,
-                    actor,
-                    due_before=before.isoformat() if before else None,
-                    due=clock.due_at.isoformat() if clock.due_at else None,
-                )
-            )
+            events.append(_recomputed(clock, at, actor, due_before=before))
         StageClock.objects.bulk_update(clocks, _SCHEDULE_FIELDS, batch_size=500)
         ClockEvent.objects.bulk_create(events, batch_size=500)
     return len(clocks) + clocks_rejudge_finished(at=at, actor=actor)
+
+
+def _recomputed(clock, at, actor, *, due_before, **data) -> ClockEvent:
+    """The event of a clock whose deadline was computed again (from ``due_before``)."""
+    return _event(
+        clock,
+        ClockEvent.Kind.RECOMPUTED,
+        at,
+        actor,
+        due_before=due_before.isoformat() if due_before else None,
+        due=clock.due_at.isoformat() if clock.due_at else None,
+        **data,
+    )
 
 
 REJUDGED_REASON = gettext_noop("官方节假日安排录入后按官方日历重新计算：按时办结。")
@@ -503,13 +507,11 @@ def clocks_rejudge_finished(*, at=None, actor=None) -> int:
                 record.working_days_late = days_late
                 record.evidence = _late_evidence(clock, days_late)
                 record.save(update_fields=["working_days_late", "evidence"])
-            _event(
+            _recomputed(
                 clock,
-                ClockEvent.Kind.RECOMPUTED,
                 at,
                 actor,
-                due_before=due_before.isoformat() if due_before else None,
-                due=clock.due_at.isoformat() if clock.due_at else None,
+                due_before=due_before,
                 late_before=late_before,
                 late=clock.finished_late,
                 days_late=days_late,
