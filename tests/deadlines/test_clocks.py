@@ -154,10 +154,9 @@ def test_a_december_2026_case_gets_provisional_clocks_recomputed_when_2027_is_en
     assert clock.provisional is True
     # 8 working days left in 2026; provisional 2027 has 1 January off, then 22 more: 2 February.
     assert clock.due_at == end_of_day(date(2027, 2, 2))
-    calendar_year_enter(
-        year=2027,
-        holiday_ranges="2027-01-01 2027-01-03 元旦\n2027-02-05 2027-02-12 春节",
-        makeup_days="2027-01-30\n2027-02-20",
+    _enter_2027(
+        "2027-01-01 2027-01-03 元旦\n2027-02-05 2027-02-12 春节",
+        "2027-01-30\n2027-02-20",
         actor=admin_user,
         at=sh(2026, 12, 22, 9),
     )
@@ -243,6 +242,11 @@ def test_correcting_an_official_year_recomputes_the_clocks_reaching_into_it(subj
     assert clock.due_at > before
 
 
+def _enter_2027(holidays, makeup, *, actor, at):
+    """The administrator enters the 2027 notice (holiday ranges and make-up days, a line each)."""
+    calendar_year_enter(year=2027, holiday_ranges=holidays, makeup_days=makeup, actor=actor, at=at)
+
+
 def _finished_across_the_new_year(subject, psb_staff, finished):
     """A supply plan for an HV dual-source case started 21 December 2026 (30 working days), judged on the
     provisional 2027 calendar: due at the end of 2 February 2027."""
@@ -258,13 +262,7 @@ def test_a_finish_judged_on_time_provisionally_is_late_on_the_official_calendar(
     clock = _finished_across_the_new_year(subject, psb_staff, finished=sh(2027, 2, 2, 10))
     assert clock.finished_late is False and not CreditRecord.objects.exists()
     # The notice makes Saturday 30 January a working day: due at the end of 1 February instead.
-    calendar_year_enter(
-        year=2027,
-        holiday_ranges="2027-01-01 2027-01-03 元旦",
-        makeup_days="2027-01-30",
-        actor=admin_user,
-        at=sh(2027, 2, 3, 9),
-    )
+    _enter_2027("2027-01-01 2027-01-03 元旦", "2027-01-30", actor=admin_user, at=sh(2027, 2, 3, 9))
     clock.refresh_from_db()
     assert clock.provisional is False and clock.due_at == end_of_day(date(2027, 2, 1))
     assert clock.finished_late is True and clock.level == "overdue"
@@ -274,13 +272,7 @@ def test_a_finish_judged_on_time_provisionally_is_late_on_the_official_calendar(
     event = clock.events.get(kind=ClockEvent.Kind.RECOMPUTED)
     assert event.data["late_before"] is False and event.data["late"] is True
     # Entering the same year again changes nothing more.
-    calendar_year_enter(
-        year=2027,
-        holiday_ranges="2027-01-01 2027-01-03 元旦",
-        makeup_days="2027-01-30",
-        actor=admin_user,
-        at=sh(2027, 2, 4, 9),
-    )
+    _enter_2027("2027-01-01 2027-01-03 元旦", "2027-01-30", actor=admin_user, at=sh(2027, 2, 4, 9))
     assert (
         CreditRecord.objects.count() == 1
         and clock.events.filter(kind=ClockEvent.Kind.RECOMPUTED).count() == 1
@@ -294,13 +286,7 @@ def test_a_finish_judged_late_provisionally_is_on_time_on_the_official_calendar(
     record = CreditRecord.objects.get()
     assert clock.finished_late is True and record.state == CreditRecord.State.ACTIVE
     # The notice gives Monday 4 January off too: due at the end of 3 February, and the finish was on time.
-    calendar_year_enter(
-        year=2027,
-        holiday_ranges="2027-01-01 2027-01-04 元旦",
-        makeup_days="",
-        actor=admin_user,
-        at=sh(2027, 2, 5, 9),
-    )
+    _enter_2027("2027-01-01 2027-01-04 元旦", "", actor=admin_user, at=sh(2027, 2, 5, 9))
     clock.refresh_from_db()
     record.refresh_from_db()
     assert clock.due_at == end_of_day(date(2027, 2, 3)) and clock.finished_late is False
