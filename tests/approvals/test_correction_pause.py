@@ -60,3 +60,21 @@ def test_a_case_resumed_meanwhile_leaves_the_permit_paused(road, departments, ps
     with at(2026, 9, 18, 10, 0):
         step(road, "resubmit", psb_staff, note="已补充")
     assert _clock(road).paused_at is None and _clock(road).paused_working_days == 3
+
+
+def test_a_permit_resubmitted_while_the_case_is_paused_resumes_with_the_case(road, departments, psb_staff):
+    application_id = road.application_id
+    with at(2026, 9, 15, 10, 0):
+        step(road, "start_review", departments["cgzf"])
+        step(road, "return_for_correction", departments["cgzf"], reason="请补充施工占道示意图")
+    with at(2026, 9, 16, 10, 0):
+        application_services.application_pause(
+            application_id=application_id, actor=psb_staff, reason="等待客户确认设计变更"
+        )
+    with at(2026, 9, 17, 10, 0):
+        step(road, "resubmit", psb_staff, note="已补充")
+    assert _clock(road).paused_at is not None  # the case is still waiting on the customer
+    with at(2026, 9, 18, 10, 0):
+        application_services.application_resume(application_id=application_id, actor=psb_staff)
+    clock = _clock(road)
+    assert clock.paused_at is None and clock.paused_working_days == 3  # 16, 17 and 18 September

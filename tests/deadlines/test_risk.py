@@ -112,3 +112,42 @@ def test_the_beat_stores_the_risk_and_the_supervisor_watches_it(
     refresh(at=sh(2026, 11, 19, 10))
     overall.refresh_from_db()
     assert overall.at_risk is False
+
+
+def test_the_parallel_permits_count_as_their_slowest(customer, psb_staff, make_user):
+    """An LV case with external works, road excavation and green space, its permits pushed on Monday
+    14 September 2026: the permits run side by side, so the stages ahead need the slowest permit's days
+    left, then construction (10) and installation (2)."""
+    from approvals.models import ApprovalTask
+    from approvals.services import task_transition
+    from deadlines.calendar import working_days_between
+    from deadlines.models import StageClock
+
+    window = make_user("window8", roles=["window", "reviewer"], org="xzsp")
+    with time_machine.travel(sh(2026, 9, 14, 9, 30), tick=False):
+        application = case_in_state(
+            "approving",
+            customer=customer,
+            staff=psb_staff,
+            road_excavation=True,
+            green_space=True,
+            at=sh(2026, 9, 7, 9),
+            step=timedelta(hours=2),
+        )
+        intake = ApprovalTask.objects.get(application=application, kind="window_intake")
+        task_transition(task_id=intake.pk, name="accept_filing", actor=window, data={})
+    today = date(2026, 9, 15)
+    permits = ApprovalTask.objects.filter(
+        application=application, kind__in=["planning_permit", "road_permit", "green_permit"]
+    ).select_related("clock")
+
+    def last_day(clock):
+        return (clock.due_at - timedelta(microseconds=1)).astimezone(SH).date()
+
+    left = {t.kind: working_days_between(today, last_day(t.clock)) for t in permits}
+    assert len(left) == 3 and left["green_permit"] == max(left.values()) == 9  # 10 days from the 14th
+    risk = risks_for([application], today=today)[application.pk]
+    assert risk.need == 9 + 10 + 2
+    overall = StageClock.objects.get(subject_id=application.pk, stage="overall")
+    assert risk.budget == working_days_between(today, last_day(overall))
+    assert risk.at_risk is (risk.need > risk.budget)
