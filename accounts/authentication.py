@@ -1,5 +1,7 @@
 """API token authentication in one query: the token, its user and the user's role codes."""
 
+from functools import cache
+
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -10,6 +12,7 @@ from hhht_power.db import planned_cursor
 from .models import User
 
 
+@cache
 def _token_sql() -> str:
     """One row per role of the token's user (one row with no role when it has none)."""
     q = connection.ops.quote_name
@@ -30,14 +33,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     user's roles in one planned statement: DRF's reads the token and user, and ``User.role_codes``
     would read the roles in a second query on every API request."""
 
-    _sql = None
-
     def authenticate_credentials(self, key):
-        cls = type(self)
-        if cls._sql is None:
-            cls._sql = _token_sql()
         with planned_cursor() as cursor:
-            cursor.execute(cls._sql, [key])
+            cursor.execute(_token_sql(), [key])
             rows = cursor.fetchall()
         if not rows:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

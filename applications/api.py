@@ -91,17 +91,13 @@ class ApplicationPagination(PageNumberPagination):
         return (self.number - 1) * size, size
 
     def set_page(self, counted: int, rows: list, size: int) -> list:
-        """Record the count and whether a next page exists from ``rows`` (the page and one more)."""
-        self.set_counts(counted, len(rows), size)
-        return rows[:size]
-
-    def set_counts(self, counted: int, found: int, size: int) -> None:
-        """Record the count and, from ``found`` rows read for the page (up to one more), whether a next
-        page exists; 404 for a page past the last."""
+        """Record the count and whether a next page exists from ``rows`` (the page and one more); 404 for
+        a page past the last."""
         self.count, self.count_exact = min(counted, self.count_cap), counted <= self.count_cap
-        if self.number > 1 and not found:
+        if self.number > 1 and not rows:
             raise NotFound(self.invalid_page_message.format(page_number=self.number, message=""))
-        self.has_next = found > size
+        self.has_next = len(rows) > size
+        return rows[:size]
 
     def paginate_queryset(self, queryset, request, view=None):
         offset, size = self.page_bounds(request)

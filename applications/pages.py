@@ -576,7 +576,9 @@ def _detail_context(request, application, *, bound=None) -> dict:
     # 超期风险 is the units' business: staff and supervisors see it, the customer sees its commitment.
     risk = None
     if user.is_staff_member and application.is_open and application.submitted_at is not None:
-        risk = risks_for([application], today=timezone.localdate()).get(application.pk)
+        risk = risks_for([application], today=timezone.localdate(), clocks={application.pk: clocks}).get(
+            application.pk
+        )
     transitions = []
     for name in selectors.available_transitions(application, user):
         if name == "submit":

@@ -256,9 +256,9 @@ def timed(fn, repeat):
 
 
 def run_figures(label, user, f, repeat):
+    from hhht_power.db import page_planner
     from supervision import selectors
     from supervision.scope import scope_for
-    from supervision.selectors import without_jit
 
     scope = scope_for(user)
     parts = [
@@ -281,7 +281,7 @@ def run_figures(label, user, f, repeat):
     for name, fn in parts:
 
         def run(fn=fn):
-            with without_jit():
+            with page_planner():
                 fn()
 
         median, fastest = timed(run, repeat)

@@ -474,7 +474,7 @@ def clocks_rejudge_finished(*, at=None, actor=None) -> int:
     deadline or verdict changed.
     """
     at = at or timezone.now()
-    changed = 0
+    changed, official = 0, []
     with transaction.atomic():
         clocks = StageClock.objects.filter(
             finished_at__isnull=False, cancelled_at__isnull=True, provisional=True
@@ -488,7 +488,7 @@ def clocks_rejudge_finished(*, at=None, actor=None) -> int:
             days_late = _days_late(clock)
             if clock.due_at == due_before and days_late == days_before:
                 if clock.provisional is False:
-                    StageClock.objects.filter(pk=clock.pk).update(provisional=False)
+                    official.append(clock.pk)
                 continue
             changed += 1
             clock.save(update_fields=[*_SCHEDULE_FIELDS, "finished_late"])
@@ -516,6 +516,7 @@ def clocks_rejudge_finished(*, at=None, actor=None) -> int:
                 late=clock.finished_late,
                 days_late=days_late,
             ).save()
+        StageClock.objects.filter(pk__in=official).update(provisional=False)
     return changed
 
 

@@ -83,24 +83,29 @@ def assess(clocks, facts: CaseFacts, policy: PolicyDocument, *, today: date, ord
     return Risk(budget=budget, need=sequence + max(parallel, default=0))
 
 
-def risks_for(cases, *, today: date) -> dict[int, Risk]:
+def risks_for(cases, *, today: date, clocks: dict | None = None) -> dict[int, Risk]:
     """{case id: Risk} for the open cases among ``cases`` (applications with ``case_facts()`` and
     ``policy_date``) that are at risk or not; a case with nothing to judge is left out. Four queries
-    whatever the number of cases."""
+    whatever the number of cases, three when ``clocks`` ({case id: its clocks}) are already read."""
     cases = [c for c in cases if c.pk is not None and c.policy_date is not None]
     if not cases:
         return {}
-    ct = ContentType.objects.get_for_model(type(cases[0]))
-    clocks = {}
-    for clock in StageClock.objects.filter(
-        subject_type=ct,
-        subject_id__in=[c.pk for c in cases],
-        finished_at__isnull=True,
-        cancelled_at__isnull=True,
-    ):
-        clocks.setdefault(clock.subject_id, []).append(clock)
+    if clocks is None:
+        clocks = {}
+        for clock in StageClock.objects.filter(
+            subject_type=ContentType.objects.get_for_model(type(cases[0])),
+            subject_id__in=[c.pk for c in cases],
+            finished_at__isnull=True,
+            cancelled_at__isnull=True,
+        ):
+            clocks.setdefault(clock.subject_id, []).append(clock)
     policies = list(PolicyDocument.objects.prefetch_related("rules").order_by("-effective_from"))
-    days = {today} | {_last_day(c) for found in clocks.values() for c in found if c.due_at is not None}
+    days = {today} | {
+        _last_day(c)
+        for found in clocks.values()
+        for c in found
+        if c.due_at is not None and c.finished_at is None and c.cancelled_at is None
+    }
     ordinals = dict(CalendarDay.objects.filter(date__in=days).values_list("date", "ordinal"))
     found = {}
     for case in cases:

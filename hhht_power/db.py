@@ -1,6 +1,7 @@
 """Database helpers shared by the apps' hand-written hot reads."""
 
 from contextlib import contextmanager, nullcontext
+from functools import cache
 
 from django.db import connection, transaction
 
@@ -57,14 +58,8 @@ def pipeline():
     return connection.connection.pipeline()
 
 
+@cache
 def _timestamptz_loader():
     import psycopg
 
-    global _TIMESTAMPTZ
-    if _TIMESTAMPTZ is None:
-        oid = psycopg.postgres.types["timestamptz"].oid
-        _TIMESTAMPTZ = psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
-    return _TIMESTAMPTZ
-
-
-_TIMESTAMPTZ = None
+    return psycopg.adapters.get_loader(psycopg.postgres.types["timestamptz"].oid, psycopg.pq.Format.TEXT)

@@ -631,11 +631,6 @@ def orders_summary(scope, f, *, today: date) -> dict:
     return agg
 
 
-def without_jit():
-    """The dashboard's queries planned without JIT or parallel workers (``hhht_power.db.page_planner``)."""
-    return page_planner()
-
-
 PAGE_LIST_LIMIT = 50
 EXPORT_LIST_LIMIT = 20_000
 
@@ -643,7 +638,7 @@ EXPORT_LIST_LIMIT = 20_000
 def dashboard(scope: Scope, f: Filters, *, today: date, list_limit: int = PAGE_LIST_LIMIT) -> dict:
     """Every figure of the dashboard (the warning lists cut at ``list_limit`` rows each, most urgent
     first; their cards link to the full lists)."""
-    with without_jit():
+    with page_planner():
         return _dashboard(scope, f, today=today, list_limit=list_limit)
 
 

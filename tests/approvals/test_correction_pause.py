@@ -25,10 +25,26 @@ def _clock(task):
     return task.clock
 
 
-def test_the_correction_time_is_not_the_departments(road, departments, psb_staff):
+def _returned_on_tuesday(road, departments):
     with at(2026, 9, 15, 10, 0):  # Tuesday: returned to the applicant
         step(road, "start_review", departments["cgzf"])
         step(road, "return_for_correction", departments["cgzf"], reason="请补充施工占道示意图")
+
+
+def _case_paused_on(day, road, staff):
+    with at(2026, 9, day, 10, 0):
+        application_services.application_pause(
+            application_id=road.application_id, actor=staff, reason="等待客户确认设计变更"
+        )
+
+
+def _case_resumed_on(day, road, staff):
+    with at(2026, 9, day, 10, 0):
+        application_services.application_resume(application_id=road.application_id, actor=staff)
+
+
+def test_the_correction_time_is_not_the_departments(road, departments, psb_staff):
+    _returned_on_tuesday(road, departments)
     assert _clock(road).paused_at is not None
     # The applicant takes until Monday the 28th: the day it was due passes without a warning.
     call_command("check_deadlines", at="2026-09-24T09:00:00+08:00", stdout=StringIO())
@@ -46,16 +62,9 @@ def test_the_correction_time_is_not_the_departments(road, departments, psb_staff
 
 
 def test_a_case_resumed_meanwhile_leaves_the_permit_paused(road, departments, psb_staff):
-    application_id = road.application_id
-    with at(2026, 9, 15, 10, 0):
-        step(road, "start_review", departments["cgzf"])
-        step(road, "return_for_correction", departments["cgzf"], reason="请补充施工占道示意图")
-    with at(2026, 9, 16, 10, 0):
-        application_services.application_pause(
-            application_id=application_id, actor=psb_staff, reason="等待客户确认设计变更"
-        )
-    with at(2026, 9, 17, 10, 0):
-        application_services.application_resume(application_id=application_id, actor=psb_staff)
+    _returned_on_tuesday(road, departments)
+    _case_paused_on(16, road, psb_staff)
+    _case_resumed_on(17, road, psb_staff)
     assert _clock(road).paused_at is not None  # still waiting on the applicant's correction
     with at(2026, 9, 18, 10, 0):
         step(road, "resubmit", psb_staff, note="已补充")
@@ -63,18 +72,11 @@ def test_a_case_resumed_meanwhile_leaves_the_permit_paused(road, departments, ps
 
 
 def test_a_permit_resubmitted_while_the_case_is_paused_resumes_with_the_case(road, departments, psb_staff):
-    application_id = road.application_id
-    with at(2026, 9, 15, 10, 0):
-        step(road, "start_review", departments["cgzf"])
-        step(road, "return_for_correction", departments["cgzf"], reason="请补充施工占道示意图")
-    with at(2026, 9, 16, 10, 0):
-        application_services.application_pause(
-            application_id=application_id, actor=psb_staff, reason="等待客户确认设计变更"
-        )
+    _returned_on_tuesday(road, departments)
+    _case_paused_on(16, road, psb_staff)
     with at(2026, 9, 17, 10, 0):
         step(road, "resubmit", psb_staff, note="已补充")
     assert _clock(road).paused_at is not None  # the case is still waiting on the customer
-    with at(2026, 9, 18, 10, 0):
-        application_services.application_resume(application_id=application_id, actor=psb_staff)
+    _case_resumed_on(18, road, psb_staff)
     clock = _clock(road)
     assert clock.paused_at is None and clock.paused_working_days == 3  # 16, 17 and 18 September
