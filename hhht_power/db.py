@@ -1,6 +1,6 @@
 """Database helpers shared by the apps' hand-written hot reads."""
 
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import cache
 
 from django.db import connection, transaction
@@ -47,15 +47,6 @@ def page_planner():
                     "set_config('max_parallel_workers_per_gather', '0', true)"
                 )
         yield
-
-
-def pipeline():
-    """Send the statements run inside in one round trip (psycopg's pipeline mode, PostgreSQL only);
-    read their results after the block."""
-    if connection.vendor != "postgresql":
-        return nullcontext()
-    connection.ensure_connection()
-    return connection.connection.pipeline()
 
 
 @cache
