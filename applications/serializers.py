@@ -3,7 +3,7 @@ serializers here describe the fields for the OpenAPI schema and parse nothing th
 
 import functools
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -188,6 +188,22 @@ def _date(value):
     return None if value is None else _DATE.to_representation(value)
 
 
+_PK = 2_147_483_647
+
+
+def _pk_url(name: str, pk: int) -> str:
+    """``reverse(name, kwargs={"pk": pk})`` from the URL reversed once per script prefix: a case holds a
+    URL per document and material, and ``reverse`` resolves its pattern anew every time."""
+    head, tail = _pk_url_parts(name, get_script_prefix(), get_urlconf())
+    return f"{head}{pk}{tail}"
+
+
+@functools.cache
+def _pk_url_parts(name: str, prefix: str, urlconf) -> tuple[str, str]:
+    head, _pk, tail = reverse(name, kwargs={"pk": _PK}, urlconf=urlconf).partition(str(_PK))
+    return head, tail
+
+
 def _document_row(doc, tz=None) -> dict:
     """``DocumentSerializer(doc).data`` built directly (same fields and formats): the detail shows a few
     documents per request and DRF would build the ModelSerializer's fields anew for each request."""
@@ -202,7 +218,7 @@ def _document_row(doc, tz=None) -> dict:
         "uploaded_at": _datetime(doc.uploaded_at, tz),
         "rejected_at": _datetime(doc.rejected_at, tz),
         "rejected_reason": doc.rejected_reason,
-        "url": reverse("api-document-file", kwargs={"pk": doc.pk}),
+        "url": _pk_url("api-document-file", doc.pk),
     }
 
 
@@ -412,7 +428,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     @extend_schema_field(MaterialSerializer(many=True))
     def get_materials(self, obj):
         attached = {d.kind: d for d in obj.documents.all()}
-        form_url = reverse("applications:form", kwargs={"pk": obj.pk})
+        form_url = _pk_url("applications:form", obj.pk)
         rows = []
         for kind in required_materials(obj.voltage):
             generated = kind == DocumentKind.APPLICATION_FORM
@@ -423,15 +439,13 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
                     "label": str(DocumentKind(kind).label),
                     "generated": generated,
                     "document": doc.pk if doc else None,
-                    "url": form_url
-                    if generated
-                    else (reverse("api-document-file", kwargs={"pk": doc.pk}) if doc else None),
+                    "url": form_url if generated else (_pk_url("api-document-file", doc.pk) if doc else None),
                 }
             )
         return rows
 
     def get_form_url(self, obj) -> str:
-        return reverse("applications:form", kwargs={"pk": obj.pk})
+        return _pk_url("applications:form", obj.pk)
 
 
 STATE_CHOICES = ApplicationState.choices
