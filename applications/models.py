@@ -229,7 +229,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "-id"], name="app_customer_id"),
-            models.Index(fields=["account_manager", "-id"], name="app_manager_id"),
+            # The state is carried in the index so that an account manager's own submitted cases, newest
+            # first, are read from it alone (the API's queue; without it PostgreSQL filtered the primary
+            # key backwards, 0.4 ms of a 1 ms page).
+            models.Index(fields=["account_manager", "-id"], name="app_manager_state", include=["state"]),
             models.Index(fields=["state", "-id"], name="app_state_id"),
         ]
 
