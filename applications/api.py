@@ -22,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from accounts.authentication import TokenAuthentication, forget, remembered
+
 from . import selectors, services, sql_reads
 from .models import Application, ApplicationState, Document, Voltage
 from .serializers import (
@@ -206,7 +208,33 @@ LIST_COLUMNS = (
 )
 
 
-class ApplicationListCreate(generics.ListAPIView):
+class RememberedTokenReads:
+    """Authentication of the API's hot reads (``accounts.authentication.remembered``): a GET with a token
+    authenticated before in this process is not authenticated by a query of its own; the read's
+    statement carries ``token_guard`` and reads nothing when the remembered user is out of date, and
+    the view then calls ``authenticate_again`` and reads again."""
+
+    token_guard = None
+
+    def perform_authentication(self, request):
+        found = remembered(request) if request.method == "GET" else None
+        if found is None:
+            request.user  # DRF's authentication  # noqa: B018
+            return
+        request.user, request.auth, self.token_guard = found
+        # The authenticator DRF would have recorded (it names the scheme of a later 401).
+        request._authenticator = next(a for a in request.authenticators if isinstance(a, TokenAuthentication))
+
+    def authenticate_again(self, request):
+        """Forget the remembered token and authenticate it the usual way (401 if it is no longer valid;
+        remembered again if it is)."""
+        forget(self.token_guard.key)
+        self.token_guard = None
+        request._authenticate()
+        self.check_permissions(request)
+
+
+class ApplicationListCreate(RememberedTokenReads, generics.ListAPIView):
     """A customer's own applications; the power bureau's queue (own cases first); a department's and a
     supervisor's cases. Filter by state, level, stage, voltage, account manager, submission and due date."""
 
@@ -244,11 +272,17 @@ class ApplicationListCreate(generics.ListAPIView):
             # The default queue (no filter, newest first): hand-written SQL, one statement.
             paginator = self.paginator
             offset, size = paginator.page_bounds(request)
-            counted, rows = sql_reads.queue_page(
-                seen, offset=offset, limit=size + 1, cap=paginator.count_cap + 1
+            found = sql_reads.queue_page(
+                seen, offset=offset, limit=size + 1, cap=paginator.count_cap + 1, guard=self.token_guard
             )
-            page = paginator.set_page(counted, rows, size)
+            if found is None:  # the remembered authentication is out of date
+                self.authenticate_again(request)
+                return self.list(request, *args, **kwargs)
+            page = paginator.set_page(*found, size)
         else:
+            if self.token_guard is not None:  # the ORM path checks no remembered authentication
+                self.authenticate_again(request)
+                return self.list(request, *args, **kwargs)
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             selectors.attach_current_stage(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -279,13 +313,20 @@ def detail_queryset(user):
     )
 
 
-def detail_data(request, pk) -> dict:
+def detail_data(request, pk, guard=None) -> dict | None:
+    """The case as the API shows it to ``request.user``; 404 outside its view. With ``guard`` (a
+    remembered authentication), None when nothing was read: the guard is out of date, the case is
+    outside the view, or the user's view is not one the guarded read serves."""
     seen = selectors.visibility(request.user)
     if sql_reads.ready(seen):
-        found = sql_reads.case(seen, pk)
+        found = sql_reads.case(seen, pk, guard)
         if found is None:
+            if guard is not None:
+                return None
             raise Http404
         application, stages, timeline = found
+    elif guard is not None:  # the ORM path checks no remembered authentication
+        return None
     else:
         application = detail_queryset(request.user).filter(pk=pk).first()
         if application is None:
@@ -300,12 +341,16 @@ def detail_data(request, pk) -> dict:
     return ApplicationDetailSerializer(application, context=context).data
 
 
-class ApplicationDetail(APIView):
+class ApplicationDetail(RememberedTokenReads, APIView):
     """One case: state, the transitions the caller may run now, stages with deadlines, the timeline."""
 
     @extend_schema(responses={200: ApplicationDetailSerializer})
     def get(self, request, pk):
-        return Response(detail_data(request, pk))
+        data = detail_data(request, pk, self.token_guard)
+        if data is None:  # not read under the remembered authentication: authenticate as usual, read again
+            self.authenticate_again(request)
+            data = detail_data(request, pk)
+        return Response(data)
 
     @extend_schema(request=ApplicationInputSerializer, responses={200: ApplicationDetailSerializer})
     def patch(self, request, pk):

@@ -19,6 +19,7 @@ import orjson
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from accounts.authentication import TokenGuard
 from accounts.models import User
 from hhht_power.db import planned_cursor
 
@@ -82,7 +83,7 @@ def _visible(seen: Visibility) -> str:
 
 
 @cache
-def _queue_sql(own: bool, submitted: bool, own_first: bool) -> str:
+def _queue_sql(own: bool, submitted: bool, own_first: bool, guarded: bool) -> str:
     visible = _visible(Visibility(own=own, submitted=submitted))
     if own_first:
         # The manager's own cases, then the others, each read newest first from its index. The
@@ -107,23 +108,25 @@ def _queue_sql(own: bool, submitted: bool, own_first: bool) -> str:
         f"WHERE {visible} LIMIT {{cap}}) capped) total LEFT JOIN LATERAL (SELECT page.mine, "
         f"{_LIST_COLUMNS} FROM ({page}) page JOIN applications_application a ON a.id = page.id "
         f"LEFT JOIN accounts_user m ON m.id = a.account_manager_id {_CURRENT_STAGE}) p ON TRUE "
-        "ORDER BY p.mine, p.id DESC"
+        # With a remembered authentication: no row at all when it is out of date (else at least the count).
+        f"{'WHERE ' + TokenGuard.sql() if guarded else ''} ORDER BY p.mine, p.id DESC"
     )
 
 
-def _params(seen: Visibility, **more) -> dict:
+def _params(seen: Visibility, guard: TokenGuard | None, **more) -> dict:
     return {
         "me": seen.user_id,
         "ct": ContentType.objects.get_for_model(Application).pk,
+        **(guard.params if guard else {}),
         **more,
     }
 
 
-def _queue_statement(seen: Visibility, *, offset: int, limit: int, cap: int) -> str:
+def _queue_statement(seen: Visibility, *, offset: int, limit: int, cap: int, guarded: bool = False) -> str:
     # The numbers are written into the statement: PostgreSQL keeps one plan per page size and page
     # (the first pages are nearly all that is asked), where with parameters for them it planned the
     # account manager's union again on every run.
-    return _queue_sql(seen.own, seen.submitted, seen.own_first).format(
+    return _queue_sql(seen.own, seen.submitted, seen.own_first, guarded).format(
         offset=int(offset),
         limit=int(limit),
         depth=int(offset) + int(limit),
@@ -132,12 +135,18 @@ def _queue_statement(seen: Visibility, *, offset: int, limit: int, cap: int) -> 
     )
 
 
-def queue_page(seen: Visibility, *, offset: int, limit: int, cap: int) -> tuple[int, list[ListRow]]:
+def queue_page(
+    seen: Visibility, *, offset: int, limit: int, cap: int, guard: TokenGuard | None = None
+) -> tuple[int, list[ListRow]] | None:
     """``(count up to cap, rows offset..offset+limit)`` of the cases ``seen`` sees, newest first (the
-    account manager's own first when ``seen.own_first``)."""
+    account manager's own first when ``seen.own_first``). None when ``guard`` (a remembered
+    authentication, ``accounts.authentication``) is out of date."""
+    statement = _queue_statement(seen, offset=offset, limit=limit, cap=cap, guarded=guard is not None)
     with planned_cursor() as cursor:
-        cursor.execute(_queue_statement(seen, offset=offset, limit=limit, cap=cap), _params(seen))
+        cursor.execute(statement, _params(seen, guard))
         found = cursor.fetchall()
+    if not found and guard is not None:
+        return None
     rows = []
     for r in found:
         if r[2] is None:  # the page is empty: only the count came back
@@ -158,7 +167,7 @@ _STAGE_COLUMNS = (
 
 
 @cache
-def _case_sql(own: bool, submitted: bool) -> str:
+def _case_sql(own: bool, submitted: bool, guarded: bool) -> str:
     """The case, its account manager, and its documents, stage clocks and timeline each as one JSON array
     of rows: one statement (four cost PostgreSQL and psycopg twice the time, even in one round trip). The
     arrays come as text for orjson (psycopg's JSON loader is the standard library's)."""
@@ -179,7 +188,7 @@ def _case_sql(own: bool, submitted: bool) -> str:
         "FROM applications_auditentry e LEFT JOIN accounts_user u ON u.id = e.actor_id "
         "WHERE e.application_id = a.id) "
         "FROM applications_application a LEFT JOIN accounts_user m ON m.id = a.account_manager_id "
-        f"WHERE a.id = %(pk)s AND {visible}"
+        f"WHERE a.id = %(pk)s AND {visible}{' AND ' + TokenGuard.sql() if guarded else ''}"
     )
 
 
@@ -207,11 +216,12 @@ def _from_db(model, fields, values, converters=None):
     return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
-def case(seen: Visibility, pk: int):
-    """``(application, stages, timeline)`` of case ``pk`` if ``seen`` sees it, else None. The
-    application carries its account manager and its documents (ordered by kind, newest first)."""
+def case(seen: Visibility, pk: int, guard: TokenGuard | None = None):
+    """``(application, stages, timeline)`` of case ``pk`` if ``seen`` sees it (and ``guard``, a
+    remembered authentication, is up to date), else None. The application carries its account manager
+    and its documents (ordered by kind, newest first)."""
     with planned_cursor() as cursor:
-        cursor.execute(_case_sql(seen.own, seen.submitted), _params(seen, pk=pk))
+        cursor.execute(_case_sql(seen.own, seen.submitted, guard is not None), _params(seen, guard, pk=pk))
         row = cursor.fetchone()
     if row is None:
         return None
