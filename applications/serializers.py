@@ -204,13 +204,40 @@ def _pk_url_parts(name: str, prefix: str, urlconf) -> tuple[str, str]:
     return head, tail
 
 
-def _document_row(doc, tz=None) -> dict:
+@functools.cache
+def _kind_labels(language: str) -> dict[str, str]:
+    """The document kinds' display names in ``language`` (active when first asked), translated once."""
+    return {kind: str(label) for kind, label in _KIND_LABELS.items()}
+
+
+def _materials(application, documents, labels) -> list[dict]:
+    """The materials the case's voltage requires, each with the attached document (or the generated
+    form) and where to read it."""
+    attached = {d.kind: d for d in documents}
+    form_url = _pk_url("applications:form", application.pk)
+    rows = []
+    for kind in required_materials(application.voltage):
+        generated = kind == DocumentKind.APPLICATION_FORM
+        doc = attached.get(kind)
+        rows.append(
+            {
+                "kind": kind,
+                "label": labels[kind],
+                "generated": generated,
+                "document": doc.pk if doc else None,
+                "url": form_url if generated else (_pk_url("api-document-file", doc.pk) if doc else None),
+            }
+        )
+    return rows
+
+
+def _document_row(doc, tz=None, labels=None) -> dict:
     """``DocumentSerializer(doc).data`` built directly (same fields and formats): the detail shows a few
     documents per request and DRF would build the ModelSerializer's fields anew for each request."""
     return {
         "id": doc.pk,
         "kind": doc.kind,
-        "kind_display": str(_KIND_LABELS.get(doc.kind, doc.kind)),
+        "kind_display": (labels or _kind_labels(translation.get_language())).get(doc.kind, doc.kind),
         "original_name": doc.original_name,
         "content_type": doc.content_type,
         "size": doc.size,
@@ -391,6 +418,8 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     def to_representation(self, obj):
         data = super().to_representation(obj)
         tz = self.context["_page"][2]
+        documents = list(obj.documents.all())
+        kinds = _kind_labels(translation.get_language())
         data.update(
             external_works=obj.external_works,
             road_excavation=obj.road_excavation,
@@ -401,8 +430,8 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             closed_at=_datetime(obj.closed_at, tz),
             paused_at=_datetime(obj.paused_at, tz),
             notice=[{"kind": i["kind"], "reason": i.get("reason", "")} for i in obj.notice or []],
-            materials=self.get_materials(obj),
-            documents=[_document_row(doc, tz) for doc in obj.documents.all()],
+            materials=_materials(obj, documents, kinds),
+            documents=[_document_row(doc, tz, kinds) for doc in documents],
             available_transitions=self.get_available_transitions(obj),
             stages=[_stage_row(clock, tz) for clock in self.context["stages"]],
             timeline=[_audit_row(entry, tz) for entry in self.context["timeline"]],
@@ -427,22 +456,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(MaterialSerializer(many=True))
     def get_materials(self, obj):
-        attached = {d.kind: d for d in obj.documents.all()}
-        form_url = _pk_url("applications:form", obj.pk)
-        rows = []
-        for kind in required_materials(obj.voltage):
-            generated = kind == DocumentKind.APPLICATION_FORM
-            doc = attached.get(kind)
-            rows.append(
-                {
-                    "kind": kind,
-                    "label": str(DocumentKind(kind).label),
-                    "generated": generated,
-                    "document": doc.pk if doc else None,
-                    "url": form_url if generated else (_pk_url("api-document-file", doc.pk) if doc else None),
-                }
-            )
-        return rows
+        return _materials(obj, obj.documents.all(), _kind_labels(translation.get_language()))
 
     def get_form_url(self, obj) -> str:
         return _pk_url("applications:form", obj.pk)

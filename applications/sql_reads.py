@@ -13,7 +13,7 @@ supervisor's view, filters, other orderings and SQLite take the ORM path (``read
 
 from collections import namedtuple
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
 
 import orjson
 from django.contrib.contenttypes.models import ContentType
@@ -197,23 +197,39 @@ def _instant(text):
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _day(text):
+    return None if text is None else date.fromisoformat(text)
+
+
 @cache
-def _json_converters(model) -> tuple:
-    """Per concrete field of ``model``: how its value comes back from JSON (dates and instants are text)."""
-    kinds = {"DateTimeField": _instant, "DateField": lambda v: None if v is None else date.fromisoformat(v)}
-    return tuple(kinds.get(f.get_internal_type()) for f in model._meta.concrete_fields)
-
-
-def _from_db(model, fields, values, converters=None):
-    """A model instance from column values (``converters`` for values read from JSON), with the fields'
-    database converters (JSON fields)."""
-    values = list(values)
+def _loading(model, from_json: bool) -> tuple[list[str], tuple]:
+    """How ``model``'s concrete columns become an instance: the attribute names, and the ``(position,
+    conversion)`` of the values that need one (the fields' database converters, such as JSON fields'; and
+    for values read from a JSON array, dates and instants, which come as text)."""
+    fields = model._meta.concrete_fields
+    conversions = []
     for i, field in enumerate(fields):
-        if converters and converters[i] is not None:
-            values[i] = converters[i](values[i])
-        elif values[i] is not None and hasattr(field, "from_db_value"):
-            values[i] = field.from_db_value(values[i], None, connection)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+        kind = field.get_internal_type()
+        if from_json and kind in ("DateTimeField", "DateField"):
+            conversions.append((i, _instant if kind == "DateTimeField" else _day))
+        elif from_json and kind == "JSONField":
+            continue  # already decoded with the array
+        elif hasattr(field, "from_db_value"):
+            conversions.append((i, partial(_database_value, field)))
+    return [f.attname for f in fields], tuple(conversions)
+
+
+def _database_value(field, value):
+    return None if value is None else field.from_db_value(value, None, connection)
+
+
+def _from_db(model, values, *, from_json=False):
+    """An instance of ``model`` from its concrete columns' values, as the ORM would load it."""
+    attnames, conversions = _loading(model, from_json)
+    values = list(values)
+    for i, convert in conversions:
+        values[i] = convert(values[i])
+    return model.from_db(connection.alias, attnames, values)
 
 
 def case(seen: Visibility, pk: int, guard: TokenGuard | None = None):
@@ -228,7 +244,7 @@ def case(seen: Visibility, pk: int, guard: TokenGuard | None = None):
     n = len(_CASE_FIELDS)
     username, real_name, *arrays = row[n:]
     documents, stages, timeline = (orjson.loads(a) if a else () for a in arrays)
-    application = _from_db(Application, _CASE_FIELDS, row[:n])
+    application = _from_db(Application, row[:n])
     if application.account_manager_id is not None:
         manager = User.from_db(
             connection.alias,
@@ -236,9 +252,8 @@ def case(seen: Visibility, pk: int, guard: TokenGuard | None = None):
             [application.account_manager_id, username, real_name],
         )
         Application.account_manager.field.set_cached_value(application, manager)
-    converters = _json_converters(Document)
     prefetched = application.documents.all()
-    prefetched._result_cache = [_from_db(Document, _DOCUMENT_FIELDS, r, converters) for r in documents]
+    prefetched._result_cache = [_from_db(Document, r, from_json=True) for r in documents]
     prefetched._prefetch_done = True
     application._prefetched_objects_cache = {"documents": prefetched}
     stages = [StageRow(r[0], *map(_instant, r[1:6]), *r[6:]) for r in stages]
