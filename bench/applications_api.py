@@ -3,8 +3,8 @@
 bare Django view returning a small JSON body, under the same gunicorn settings and in the same run; and,
 for reference, a DRF view that only authenticates the token (the floor of any API endpoint).
 
-    .venv/bin/python bench/applications_api.py [--cases 100000] [--duration 10] [--connections 16]
-                                               [--workers 4] [--reseed]
+    .venv/bin/python bench/applications_api.py [--cases 100000] [--duration 5] [--rounds 3]
+                                               [--connections 16] [--workers 4] [--reseed]
 
 It uses its own PostgreSQL database (``--database``, default ``hhht_bench_applications`` on the local
 server, created when missing), seeds ``--cases`` cases with bulk inserts (each open case with its open
@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -57,7 +58,13 @@ def parse_args():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per endpoint and round")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds over every endpoint (the bare view between any two); the medians are printed",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2) * 2))
@@ -395,24 +402,55 @@ def main():
         queue = check(targets[2][1], targets[2][2])
         assert len(queue["results"]) == 25, queue
         assert check(targets[4][1], targets[4][2])["timeline"]
-        results = {}
-        for name, url, token in targets:
-            results[name] = wrk(
-                binary, url, token, duration=args.duration, connections=args.connections, threads=args.threads
+
+        # The bare view runs before every other endpoint and once more at the end of a round, and each
+        # endpoint's ratio is to the mean of the bare runs on either side of it: the speed of a shared
+        # machine drifts within a minute, by more than the differences measured here.
+        def run(name, url, token):
+            return wrk(
+                binary,
+                url,
+                token,
+                duration=args.duration,
+                connections=args.connections,
+                threads=args.threads,
+            )
+
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            bares = [run(*targets[0])]
+            results, ratios = {}, {}
+            for name, url, token in targets[1:]:
+                results[name] = run(name, url, token)
+                bares.append(run(*targets[0]))
+                ratios[name] = results[name][0] / statistics.mean(b[0] for b in bares[-2:])
+            results = {targets[0][0]: (statistics.mean(b[0] for b in bares), bares[0][1]), **results}
+            ratios[targets[0][0]] = 1.0
+            rounds.append((results, ratios))
+            print(
+                f"  round {number}: "
+                + ", ".join(
+                    f"{name.split(' (')[0]} {rps:.0f} ({ratios[name]:.2f})"
+                    for name, (rps, _latency) in results.items()
+                ),
+                flush=True,
             )
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
 
-    bare = results["bare"][0]
     print()
     print(
         f"cases: {args.cases}   gunicorn workers: {args.workers}   wrk: {args.threads} threads, "
-        f"{args.connections} connections, {args.duration} s per endpoint   cpus: {os.cpu_count()}"
+        f"{args.connections} connections, {args.duration} s per endpoint × {args.rounds} rounds   "
+        f"cpus: {os.cpu_count()}"
     )
-    print(f"{'endpoint':34} {'req/s':>10} {'latency':>10} {'ratio to bare':>14}")
-    for name, (rps, latency) in results.items():
-        print(f"{name:34} {rps:10.1f} {latency:>10} {rps / bare:14.2f}")
+    print(f"{'endpoint (medians of the rounds)':34} {'req/s':>10} {'latency':>10} {'ratio to bare':>14}")
+    for name in rounds[0][0]:
+        rps = statistics.median(results[name][0] for results, _ in rounds)
+        latency = statistics.median_low(results[name][1] for results, _ in rounds)
+        ratio = statistics.median(ratios[name] for _, ratios in rounds)
+        print(f"{name:34} {rps:10.1f} {latency:>10} {ratio:14.2f}")
     print("targets: list >= 0.25, detail >= 0.35 of the bare view")
 
 
