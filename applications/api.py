@@ -217,13 +217,14 @@ class RememberedTokenReads:
     token_guard = None
 
     def perform_authentication(self, request):
-        found = remembered(request) if request.method == "GET" else None
+        # The authenticator DRF would record on success (it names the scheme of a later 401).
+        authenticator = next((a for a in request.authenticators if isinstance(a, TokenAuthentication)), None)
+        found = remembered(request) if request.method == "GET" and authenticator else None
         if found is None:
             request.user  # DRF's authentication  # noqa: B018
             return
         request.user, request.auth, self.token_guard = found
-        # The authenticator DRF would have recorded (it names the scheme of a later 401).
-        request._authenticator = next(a for a in request.authenticators if isinstance(a, TokenAuthentication))
+        request._authenticator = authenticator
 
     def authenticate_again(self, request):
         """Forget the remembered token and authenticate it the usual way (401 if it is no longer valid;
