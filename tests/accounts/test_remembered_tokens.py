@@ -132,3 +132,13 @@ def test_remembered_tokens_are_bounded(customer, other_customer, monkeypatch):
     assert len(authentication._remembered) == 1
     response, queries = _queries(first, "/api/v1/applications/")
     assert response.status_code == 200 and queries == 2  # forgotten: the token is read again
+
+
+def test_a_signed_in_browser_reads_the_api_without_a_token(customer, cases):
+    client = APIClient()
+    client.force_login(customer)
+    listed = client.get("/api/v1/applications/")
+    assert listed.status_code == 200
+    assert {r["id"] for r in listed.json()["results"]} == {cases["mine"].pk, cases["draft"].pk}
+    assert client.get(f"/api/v1/applications/{cases['mine'].pk}/").status_code == 200
+    assert client.get(f"/api/v1/applications/{cases['theirs'].pk}/").status_code == 404
