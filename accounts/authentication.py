@@ -31,13 +31,15 @@ def _fingerprint_sql() -> str:
 
 @cache
 def _token_sql() -> str:
-    """One row per role of the token's user (one row with no role when it has none)."""
+    """One row per role of the token's user (one row with no role when it has none), with the user's
+    fingerprint on PostgreSQL (elsewhere, SQLite for ``make run``, nothing is remembered)."""
     q = connection.ops.quote_name
     user = User._meta
     roles = User.roles.field
     columns = ", ".join(f"u.{q(f.column)}" for f in user.concrete_fields)
+    fingerprint = _fingerprint_sql() if connection.vendor == "postgresql" else "NULL"
     return (
-        f"SELECT t.{q('created')}, {columns}, {_fingerprint_sql()}, r.{q(roles.m2m_reverse_name())} "
+        f"SELECT t.{q('created')}, {columns}, {fingerprint}, r.{q(roles.m2m_reverse_name())} "
         f"FROM {q(Token._meta.db_table)} t "
         f"JOIN {q(user.db_table)} u ON u.{q(user.pk.column)} = t.{q('user_id')} "
         f"LEFT JOIN {q(roles.m2m_db_table())} r ON r.{q(roles.m2m_column_name())} = u.{q(user.pk.column)} "
@@ -65,7 +67,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not user.is_active:
             forget(key)
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        _remember(key, _Remembered(rows[0][0], values, codes, fingerprint))
+        if fingerprint is not None:
+            _remember(key, _Remembered(rows[0][0], values, codes, fingerprint))
         return user, token
 
 

@@ -34,6 +34,31 @@ def test_default_mode_is_sqlite_with_an_embedded_broker(tmp_path):
     assert out.stdout.split() == ["sqlite", "filesystem", "zh-hans", "Asia/Shanghai", "True"]
 
 
+API_ON_SQLITE = """
+import django; django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from accounts.models import Role, User
+user = User.objects.create_user("sqlite_customer", password="Sqlite-pass-2026")
+user.roles.set([Role.objects.get(code="customer")])
+key = Token.objects.create(user=user).key
+client = Client(HTTP_AUTHORIZATION=f"Token {key}")
+print(*(client.get("/api/v1/applications/").status_code for _ in range(2)))
+Token.objects.all().delete()
+print(client.get("/api/v1/applications/").status_code)
+"""
+
+
+def test_the_api_takes_tokens_on_sqlite_too(tmp_path):
+    """``make run``'s embedded database: token authentication (whose PostgreSQL statement also reads the
+    user's fingerprint for remembered tokens) answers there as well."""
+    out = _run(["-c", API_ON_SQLITE], _env(HHHT_VAR_DIR=str(tmp_path), DJANGO_ALLOWED_HOSTS="testserver"))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["200", "200", "401"]
+
+
 def test_database_url_selects_postgresql_and_broker_url_redis():
     env = _env(DATABASE_URL=os.environ["DATABASE_URL"], CELERY_BROKER_URL="redis://127.0.0.1:6379/15")
     out = _run(["-c", PROBE + ";connection.ensure_connection(); print(connection.pg_version > 0)"], env)
