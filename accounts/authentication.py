@@ -75,8 +75,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
 def _authenticated(key, created, values, codes):
     user = User.from_db(connection.alias, [f.attname for f in User._meta.concrete_fields], values)
     user.set_role_codes(codes)
-    token = Token(key=key, user=user, created=created)
-    token._state.adding, token._state.db = False, connection.alias
+    token = Token.from_db(connection.alias, ["key", "user_id", "created"], [key, user.pk, created])
+    Token.user.field.set_cached_value(token, user)
     return user, token
 
 

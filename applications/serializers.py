@@ -194,8 +194,13 @@ _PK = 2_147_483_647
 def _pk_url(name: str, pk: int) -> str:
     """``reverse(name, kwargs={"pk": pk})`` from the URL reversed once per script prefix: a case holds a
     URL per document and material, and ``reverse`` resolves its pattern anew every time."""
+    return _pk_urls(name)(pk)
+
+
+def _pk_urls(name: str):
+    """``_pk_url`` for many keys: the script prefix (a context variable) is read once."""
     head, tail = _pk_url_parts(name, get_script_prefix(), get_urlconf())
-    return f"{head}{pk}{tail}"
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 @functools.cache
@@ -210,11 +215,10 @@ def _kind_labels(language: str) -> dict[str, str]:
     return {kind: str(label) for kind, label in _KIND_LABELS.items()}
 
 
-def _materials(application, documents, labels) -> list[dict]:
+def _materials(application, documents, labels, form_url, file_url) -> list[dict]:
     """The materials the case's voltage requires, each with the attached document (or the generated
-    form) and where to read it."""
+    form at ``form_url``) and where to read it (``file_url(document id)``)."""
     attached = {d.kind: d for d in documents}
-    form_url = _pk_url("applications:form", application.pk)
     rows = []
     for kind in required_materials(application.voltage):
         generated = kind == DocumentKind.APPLICATION_FORM
@@ -225,13 +229,13 @@ def _materials(application, documents, labels) -> list[dict]:
                 "label": labels[kind],
                 "generated": generated,
                 "document": doc.pk if doc else None,
-                "url": form_url if generated else (_pk_url("api-document-file", doc.pk) if doc else None),
+                "url": form_url if generated else (file_url(doc.pk) if doc else None),
             }
         )
     return rows
 
 
-def _document_row(doc, tz=None, labels=None) -> dict:
+def _document_row(doc, tz=None, labels=None, file_url=None) -> dict:
     """``DocumentSerializer(doc).data`` built directly (same fields and formats): the detail shows a few
     documents per request and DRF would build the ModelSerializer's fields anew for each request."""
     return {
@@ -245,7 +249,7 @@ def _document_row(doc, tz=None, labels=None) -> dict:
         "uploaded_at": _datetime(doc.uploaded_at, tz),
         "rejected_at": _datetime(doc.rejected_at, tz),
         "rejected_reason": doc.rejected_reason,
-        "url": _pk_url("api-document-file", doc.pk),
+        "url": (file_url or _pk_urls("api-document-file"))(doc.pk),
     }
 
 
@@ -420,6 +424,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
         tz = self.context["_page"][2]
         documents = list(obj.documents.all())
         kinds = _kind_labels(translation.get_language())
+        form_url, file_url = _pk_url("applications:form", obj.pk), _pk_urls("api-document-file")
         data.update(
             external_works=obj.external_works,
             road_excavation=obj.road_excavation,
@@ -430,12 +435,12 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             closed_at=_datetime(obj.closed_at, tz),
             paused_at=_datetime(obj.paused_at, tz),
             notice=[{"kind": i["kind"], "reason": i.get("reason", "")} for i in obj.notice or []],
-            materials=_materials(obj, documents, kinds),
-            documents=[_document_row(doc, tz, kinds) for doc in documents],
+            materials=_materials(obj, documents, kinds, form_url, file_url),
+            documents=[_document_row(doc, tz, kinds, file_url) for doc in documents],
             available_transitions=self.get_available_transitions(obj),
             stages=[_stage_row(clock, tz) for clock in self.context["stages"]],
             timeline=[_audit_row(entry, tz) for entry in self.context["timeline"]],
-            form_url=self.get_form_url(obj),
+            form_url=form_url,
         )
         return data
 
@@ -456,7 +461,13 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(MaterialSerializer(many=True))
     def get_materials(self, obj):
-        return _materials(obj, obj.documents.all(), _kind_labels(translation.get_language()))
+        return _materials(
+            obj,
+            obj.documents.all(),
+            _kind_labels(translation.get_language()),
+            _pk_url("applications:form", obj.pk),
+            _pk_urls("api-document-file"),
+        )
 
     def get_form_url(self, obj) -> str:
         return _pk_url("applications:form", obj.pk)
