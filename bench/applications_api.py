@@ -4,13 +4,13 @@ bare Django view returning a small JSON body, under the same gunicorn settings a
 for reference, a DRF view that only authenticates the token (the floor of any API endpoint).
 
     .venv/bin/python bench/applications_api.py [--cases 100000] [--duration 5] [--rounds 3]
-                                               [--connections 16] [--workers 4] [--reseed]
+                                               [--connections 16] [--workers N] [--reseed]
 
 It uses its own PostgreSQL database (``--database``, default ``hhht_bench_applications`` on the local
 server, created when missing), seeds ``--cases`` cases with bulk inserts (each open case with its open
 stage clock and its overall clock; 1 000 000 works, in a few minutes), starts gunicorn with
-``DJANGO_DEBUG=0`` and persistent database connections, and drives it with ``wrk`` (installed with
-apt-get when missing). Targets: list ≥ 0.25 and detail ≥ 0.35 of the bare view.
+``DJANGO_DEBUG=0``, persistent database connections and one sync worker per core, and drives it with
+``wrk`` (installed with apt-get when missing). Targets: list ≥ 0.25 and detail ≥ 0.35 of the bare view.
 """
 
 import argparse
@@ -67,7 +67,12 @@ def parse_args():
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2) * 2))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(2, os.cpu_count() or 2),
+        help="gunicorn sync workers (default: one per core; PostgreSQL and wrk share the cores here)",
+    )
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--reseed", action="store_true", help="drop the seeded cases and seed again")
     return parser.parse_args()
