@@ -60,7 +60,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not rows:
             forget(key)
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        n = len(User._meta.concrete_fields)
+        n = len(_user_attnames())
         values, fingerprint = rows[0][1 : 1 + n], rows[0][1 + n]
         codes = tuple(row[-1] for row in rows if row[-1] is not None)
         user, token = _authenticated(key, rows[0][0], values, codes)
@@ -72,8 +72,13 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return user, token
 
 
+@cache
+def _user_attnames() -> list[str]:
+    return [f.attname for f in User._meta.concrete_fields]
+
+
 def _authenticated(key, created, values, codes):
-    user = User.from_db(connection.alias, [f.attname for f in User._meta.concrete_fields], values)
+    user = User.from_db(connection.alias, _user_attnames(), values)
     user.set_role_codes(codes)
     token = Token.from_db(connection.alias, ["key", "user_id", "created"], [key, user.pk, created])
     Token.user.field.set_cached_value(token, user)
@@ -140,7 +145,7 @@ def remembered(request):
     else None. The user is a new instance each time (nothing one request caches on it reaches another);
     it may be out of date, which the read's ``guard`` finds out."""
     header = authentication.get_authorization_header(request).split()
-    if len(header) != 2 or header[0].lower() != b"token":
+    if len(header) != 2 or header[0].lower() != TokenAuthentication.keyword.lower().encode():
         return None
     try:
         key = header[1].decode()

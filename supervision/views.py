@@ -209,9 +209,7 @@ def dashboard_sheets(figures, f):
                 ],
                 [
                     (
-                        c.application.number if c.application else c.subject_id,
-                        c.application.applicant_name if c.application else "",
-                        category_label(c.application) if c.application else "",
+                        *_case_cells(c),
                         c.get_stage_display(),
                         c.responsible_org.name if c.responsible_org else "",
                         c.coordinating_org.name if c.coordinating_org else "",
@@ -238,9 +236,7 @@ def dashboard_sheets(figures, f):
             ],
             [
                 (
-                    c.application.number if c.application else c.subject_id,
-                    c.application.applicant_name if c.application else "",
-                    category_label(c.application) if c.application else "",
+                    *_case_cells(c),
                     f"{c.due_day:%Y-%m-%d} 24:00",
                     c.risk_budget,
                     c.risk_need,
@@ -345,6 +341,15 @@ def dashboard_sheets(figures, f):
         )
     sheets.append(order_sheet(figures["orders"]["unclosed"], _("未办结督办单")))
     return sheets
+
+
+def _case_cells(clock) -> tuple:
+    """A listed clock's case in a sheet: number, applicant, category (the clock's subject id when the
+    case is gone)."""
+    case = clock.application
+    if case is None:
+        return clock.subject_id, "", ""
+    return case.number, case.applicant_name, category_label(case)
 
 
 def order_sheet(orders, title):

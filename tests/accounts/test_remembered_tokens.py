@@ -17,12 +17,6 @@ from tests.applications.factories import case_in_state
 pytestmark = pytest.mark.django_db
 
 
-def _client(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
 def _queries(client, url):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -38,8 +32,8 @@ def cases(customer, other_customer, psb_staff):
     }
 
 
-def test_a_deleted_token_is_refused_by_the_next_read(customer, cases):
-    client = _client(customer)
+def test_a_deleted_token_is_refused_by_the_next_read(api_as, customer, cases):
+    client = api_as(customer)
     assert client.get("/api/v1/applications/").status_code == 200
     Token.objects.filter(user=customer).delete()
     for url in ("/api/v1/applications/", f"/api/v1/applications/{cases['mine'].pk}/"):
@@ -48,8 +42,8 @@ def test_a_deleted_token_is_refused_by_the_next_read(customer, cases):
         assert response["WWW-Authenticate"] == "Token"
 
 
-def test_a_user_made_inactive_is_refused_by_the_next_case_read(customer, cases):
-    client = _client(customer)
+def test_a_user_made_inactive_is_refused_by_the_next_case_read(api_as, customer, cases):
+    client = api_as(customer)
     assert client.get(f"/api/v1/applications/{cases['mine'].pk}/").status_code == 200
     customer.is_active = False
     customer.save()
@@ -57,8 +51,8 @@ def test_a_user_made_inactive_is_refused_by_the_next_case_read(customer, cases):
     assert response.status_code == 401
 
 
-def test_a_change_of_roles_changes_what_the_next_read_shows(customer, psb_staff, cases):
-    staff = _client(psb_staff)
+def test_a_change_of_roles_changes_what_the_next_read_shows(api_as, customer, psb_staff, cases):
+    staff = api_as(psb_staff)
     queue = staff.get("/api/v1/applications/").json()["results"]
     assert {r["id"] for r in queue} == {cases["mine"].pk, cases["theirs"].pk}
     assert staff.get(f"/api/v1/applications/{cases['theirs'].pk}/").status_code == 200
@@ -67,7 +61,7 @@ def test_a_change_of_roles_changes_what_the_next_read_shows(customer, psb_staff,
     assert staff.get("/api/v1/applications/").json()["results"] == []
     assert staff.get(f"/api/v1/applications/{cases['theirs'].pk}/").status_code == 404
     # A customer who becomes staff sees the queue (and its own draft) with the next read.
-    mine = _client(customer)
+    mine = api_as(customer)
     assert {r["id"] for r in mine.get("/api/v1/applications/").json()["results"]} == {
         cases["mine"].pk,
         cases["draft"].pk,
@@ -79,8 +73,8 @@ def test_a_change_of_roles_changes_what_the_next_read_shows(customer, psb_staff,
     assert theirs["id"] == cases["theirs"].pk and "*" not in theirs["contact_phone"]
 
 
-def test_a_change_of_the_users_row_is_found_too(psb_staff, cases):
-    client = _client(psb_staff)
+def test_a_change_of_the_users_row_is_found_too(api_as, psb_staff, cases):
+    client = api_as(psb_staff)
     assert client.get("/api/v1/applications/").status_code == 200
     psb_staff.is_superuser = True  # a column the visibility rules read
     psb_staff.save()
@@ -91,17 +85,17 @@ def test_a_change_of_the_users_row_is_found_too(psb_staff, cases):
     assert response.status_code == 200 and queries == 1  # remembered as it is now
 
 
-def test_a_supervisors_reads_are_authenticated_as_usual(supervisor, cases):
+def test_a_supervisors_reads_are_authenticated_as_usual(api_as, supervisor, cases):
     """The reads of a view the guarded statements do not serve check the token the usual way."""
-    client = _client(supervisor)
+    client = api_as(supervisor)
     assert client.get("/api/v1/applications/").status_code == 200
     Token.objects.filter(user=supervisor).delete()
     assert client.get("/api/v1/applications/").status_code == 401
     assert client.get(f"/api/v1/applications/{cases['mine'].pk}/").status_code == 401
 
 
-def test_the_remembered_user_is_a_new_instance_for_every_request(customer, cases):
-    client = _client(customer)
+def test_the_remembered_user_is_a_new_instance_for_every_request(api_as, customer, cases):
+    client = api_as(customer)
     client.get("/api/v1/applications/")
     key = Token.objects.get(user=customer).key
     request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {key}")
@@ -112,10 +106,10 @@ def test_the_remembered_user_is_a_new_instance_for_every_request(customer, cases
         assert authentication.remembered(RequestFactory().get("/", HTTP_AUTHORIZATION=header)) is None
 
 
-def test_a_token_a_transition_uses_is_checked_as_usual(customer, psb_staff):
+def test_a_token_a_transition_uses_is_checked_as_usual(api_as, customer, psb_staff):
     """Writes never take the remembered authentication."""
     case = case_in_state("submitted", customer=customer, staff=psb_staff)
-    client = _client(psb_staff)
+    client = api_as(psb_staff)
     assert client.get(f"/api/v1/applications/{case.pk}/").status_code == 200
     Token.objects.filter(user=psb_staff).delete()
     response = client.post(f"/api/v1/applications/{case.pk}/transitions/accept/", {}, format="json")
@@ -124,9 +118,9 @@ def test_a_token_a_transition_uses_is_checked_as_usual(customer, psb_staff):
     assert case.state == ApplicationState.SUBMITTED
 
 
-def test_remembered_tokens_are_bounded(customer, other_customer, monkeypatch):
+def test_remembered_tokens_are_bounded(api_as, customer, other_customer, monkeypatch):
     monkeypatch.setattr(authentication, "REMEMBERED_TOKENS", 1)
-    first, second = _client(customer), _client(other_customer)
+    first, second = api_as(customer), api_as(other_customer)
     first.get("/api/v1/applications/")
     second.get("/api/v1/applications/")
     assert len(authentication._remembered) == 1
