@@ -422,7 +422,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     def to_representation(self, obj):
         data = super().to_representation(obj)
         tz = self.context["_page"][2]
-        documents = list(obj.documents.all())
+        documents = obj.attached_documents()
         kinds = _kind_labels(translation.get_language())
         form_url, file_url = _pk_url("applications:form", obj.pk), _pk_urls("api-document-file")
         data.update(
@@ -457,13 +457,13 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     @extend_schema_field(DocumentSerializer(many=True))
     def get_documents(self, obj):
-        return [_document_row(doc) for doc in obj.documents.all()]
+        return [_document_row(doc) for doc in obj.attached_documents()]
 
     @extend_schema_field(MaterialSerializer(many=True))
     def get_materials(self, obj):
         return _materials(
             obj,
-            obj.documents.all(),
+            obj.attached_documents(),
             _kind_labels(translation.get_language()),
             _pk_url("applications:form", obj.pk),
             _pk_urls("api-document-file"),
