@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from hhht_power.db import planned_cursor
+from hhht_power.db import loaded_instance, planned_cursor
 
 from .models import User
 
@@ -78,9 +78,9 @@ def _user_attnames() -> list[str]:
 
 
 def _authenticated(key, created, values, codes):
-    user = User.from_db(connection.alias, _user_attnames(), values)
+    user = loaded_instance(User, _user_attnames(), values)
     user.set_role_codes(codes)
-    token = Token.from_db(connection.alias, ["key", "user_id", "created"], [key, user.pk, created])
+    token = loaded_instance(Token, ("key", "user_id", "created"), (key, user.pk, created))
     Token.user.field.set_cached_value(token, user)
     return user, token
 

@@ -2,10 +2,8 @@ from django.urls import path
 
 from . import api
 
+# The case list and the case first: every client screen asks for them, and patterns are tried in order.
 urlpatterns = [
-    path("documents/", api.DocumentListCreate.as_view(), name="api-documents"),
-    path("documents/<int:pk>/", api.DocumentDetail.as_view(), name="api-document"),
-    path("documents/<int:pk>/file/", api.DocumentFile.as_view(), name="api-document-file"),
     path("applications/", api.ApplicationListCreate.as_view(), name="api-applications"),
     path("applications/<int:pk>/", api.ApplicationDetail.as_view(), name="api-application"),
     path(
@@ -15,4 +13,7 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/pause/", api.ApplicationPause.as_view(), name="api-application-pause"),
     path("applications/<int:pk>/resume/", api.ApplicationResume.as_view(), name="api-application-resume"),
+    path("documents/", api.DocumentListCreate.as_view(), name="api-documents"),
+    path("documents/<int:pk>/", api.DocumentDetail.as_view(), name="api-document"),
+    path("documents/<int:pk>/file/", api.DocumentFile.as_view(), name="api-document-file"),
 ]

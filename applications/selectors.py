@@ -71,6 +71,21 @@ def visibility(user) -> Visibility:
     A user holding several roles sees the union."""
     if not (user and user.is_authenticated and user.is_active):
         return Visibility()
+    # Decided by the user's roles and organisation alone: worked out once for each such combination
+    # (every API request asks), not by the permission rules again.
+    key = (user.pk, user.organisation_id, user.role_codes)
+    seen = _VISIBILITIES.get(key)
+    if seen is None:
+        if len(_VISIBILITIES) >= 4096:
+            _VISIBILITIES.clear()
+        seen = _VISIBILITIES[key] = _visibility(user)
+    return seen
+
+
+_VISIBILITIES: dict[tuple, Visibility] = {}
+
+
+def _visibility(user) -> Visibility:
     org = user.organisation_id
     return Visibility(
         user_id=user.pk,

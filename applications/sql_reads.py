@@ -21,7 +21,7 @@ from django.db import connection
 
 from accounts.authentication import TokenGuard
 from accounts.models import User
-from hhht_power.db import planned_cursor
+from hhht_power.db import loaded_instance, planned_cursor
 
 from .models import Application, ApplicationState, Document
 from .selectors import OVERALL, Visibility
@@ -229,7 +229,7 @@ def _from_db(model, values, *, from_json=False):
     values = list(values)
     for i, convert in conversions:
         values[i] = convert(values[i])
-    return model.from_db(connection.alias, attnames, values)
+    return loaded_instance(model, attnames, values)
 
 
 def case(seen: Visibility, pk: int, guard: TokenGuard | None = None):
@@ -246,10 +246,8 @@ def case(seen: Visibility, pk: int, guard: TokenGuard | None = None):
     documents, stages, timeline = (orjson.loads(a) if a else () for a in arrays)
     application = _from_db(Application, row[:n])
     if application.account_manager_id is not None:
-        manager = User.from_db(
-            connection.alias,
-            ["id", "username", "real_name"],
-            [application.account_manager_id, username, real_name],
+        manager = loaded_instance(
+            User, ("id", "username", "real_name"), (application.account_manager_id, username, real_name)
         )
         Application.account_manager.field.set_cached_value(application, manager)
     # The documents as the case's own list (``Application.attached_documents``): a related manager and

@@ -3,7 +3,9 @@
 from contextlib import contextmanager
 from functools import cache
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models.base import ModelState
+from django_fsm import ConcurrentTransitionMixin
 
 
 def planned_cursor():
@@ -54,3 +56,19 @@ def _timestamptz_loader():
     import psycopg
 
     return psycopg.adapters.get_loader(psycopg.postgres.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+
+
+def loaded_instance(model, attnames, values, alias=DEFAULT_DB_ALIAS):
+    """What ``model.from_db(alias, attnames, values)`` returns, for the hand-written reads, without
+    ``Model.__init__``: it sets the fields one by one through their descriptors and sends ``pre_init``
+    and ``post_init`` for every instance, three times the time of this. The same attributes (those not
+    given are deferred, as with ``from_db``), the same state, and the state fields remembered for
+    ``ConcurrentTransitionMixin``; no receiver of those two signals is connected to the models read
+    this way (``tests/test_db_helpers.py`` checks)."""
+    obj = model.__new__(model)
+    obj.__dict__.update(zip(attnames, values, strict=True))
+    state = obj._state = ModelState()
+    state.adding, state.db = False, alias
+    if isinstance(obj, ConcurrentTransitionMixin):
+        obj._update_initial_state()
+    return obj
