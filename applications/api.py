@@ -219,7 +219,9 @@ class RememberedTokenReads:
     def perform_authentication(self, request):
         # The authenticator DRF would record on success (it names the scheme of a later 401).
         authenticator = next((a for a in request.authenticators if isinstance(a, TokenAuthentication)), None)
-        found = remembered(request) if request.method == "GET" and authenticator else None
+        # Django's request itself: DRF's reaches its attributes through a failed lookup each.
+        http = request._request
+        found = remembered(http) if http.method == "GET" and authenticator else None
         if found is None:
             request.user  # DRF's authentication  # noqa: B018
             return

@@ -3,7 +3,7 @@
 from contextlib import contextmanager
 from functools import cache
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.base import ModelState
 from django_fsm import ConcurrentTransitionMixin
 
@@ -17,20 +17,21 @@ def planned_cursor():
     transaction-mode pooler). It is wrapped like Django's own cursors, so query logging and
     ``django_assert_num_queries`` see its statements. Elsewhere (SQLite) it is Django's usual cursor.
     """
-    if connection.vendor != "postgresql":
-        return connection.cursor()
+    db = connections[DEFAULT_DB_ALIAS]  # once: every attribute of ``connection`` is a lookup by alias
+    if db.vendor != "postgresql":
+        return db.cursor()
     import psycopg
 
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    cursor = psycopg.Cursor(connection.connection)
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    cursor = psycopg.Cursor(db.connection)
     # Django loads timestamps with a Python subclass of psycopg's loader (to set its time zone), which
     # parses every value in Python; psycopg's own C loader gives the same instants (in UTC, the
     # connection's time zone) several times faster, and a page of cases holds dozens.
     cursor.adapters.register_loader("timestamptz", _timestamptz_loader())
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+    if db.queries_logged:
+        return db.make_debug_cursor(cursor)
+    return db.make_cursor(cursor)
 
 
 @contextmanager

@@ -3,9 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from applications import api_urls as applications_api_urls
 
+# The applications' own patterns sit directly in this list (not behind an include of their own): each
+# level of includes is matched, and recorded as tried, on every request.
 api_v1 = [
-    path("", include("applications.api_urls")),
+    *applications_api_urls.urlpatterns,
     path("auth/", include("accounts.api_urls")),
     path("", include("deadlines.api_urls")),
     path("", include("approvals.api_urls")),
