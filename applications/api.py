@@ -288,7 +288,7 @@ class ApplicationListCreate(RememberedTokenReads, generics.ListAPIView):
                 return self.list(request, *args, **kwargs)
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             selectors.attach_current_stage(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer().rows(page))
 
     @extend_schema(request=ApplicationInputSerializer, responses={201: ApplicationDetailSerializer})
     def post(self, request):
@@ -341,7 +341,7 @@ def detail_data(request, pk, guard=None) -> dict | None:
         "stages": stages,
         "timeline": timeline,
     }
-    return ApplicationDetailSerializer(application, context=context).data
+    return ApplicationDetailSerializer(context=context).to_representation(application)
 
 
 class ApplicationDetail(RememberedTokenReads, APIView):

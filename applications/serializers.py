@@ -323,18 +323,7 @@ class ApplicationListSerializer(serializers.ModelSerializer):
     def to_representation(self, obj):
         """The list row built directly (the same fields and formats as the declared ones, which the
         schema documents): DRF's generic field machinery costs more than the queries of a page."""
-        # What is the same for every row of a page is decided once per page.
-        page = self.context.get("_page")
-        if page is None:
-            user = self.context["request"].user
-            page = self.context["_page"] = (
-                user.pk,
-                # Same rule as "applications.see_personal_data" (the owner, grid staff).
-                user.has_role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER),
-                timezone.get_current_timezone(),
-                _state_labels(translation.get_language()),
-            )
-        user_id, grid, tz, labels = page
+        user_id, grid, tz, labels = self._page_facts()
         unmasked = grid or obj.customer_id == user_id
         manager = obj.account_manager if obj.account_manager_id else None
         code = getattr(obj, "current_stage", None)
@@ -366,6 +355,26 @@ class ApplicationListSerializer(serializers.ModelSerializer):
             "zero_investment": obj.zero_investment,
             "customer_cost": _money(obj.customer_cost),
         }
+
+    def _page_facts(self) -> tuple:
+        """What is the same for every row of a page, decided once per serializer (a page's rows are
+        all written by one: ``rows``)."""
+        page = self.__dict__.get("_page")
+        if page is None:
+            user = self.context["request"].user
+            page = self._page = (
+                user.pk,
+                # Same rule as "applications.see_personal_data" (the owner, grid staff).
+                user.has_role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER),
+                timezone.get_current_timezone(),
+                _state_labels(translation.get_language()),
+            )
+        return page
+
+    def rows(self, objs) -> list[dict]:
+        """``type(self)(objs, many=True, context=...).data`` written by this one serializer: DRF's list
+        serializer is built anew, and each row asks it for the context, on every page."""
+        return [self.to_representation(obj) for obj in objs]
 
     def get_id_number(self, obj) -> str:
         return obj.id_number if self._unmasked(obj) else mask_id_number(obj.id_number)
@@ -421,7 +430,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
-        tz = self.context["_page"][2]
+        tz = self._page_facts()[2]
         documents = obj.attached_documents()
         kinds = _kind_labels(translation.get_language())
         form_url, file_url = _pk_url("applications:form", obj.pk), _pk_urls("api-document-file")
