@@ -108,22 +108,22 @@ def ensure_database(url):
 
 
 def ensure_wrk():
-    if shutil.which("wrk"):
-        return shutil.which("wrk")
-    print("wrk is missing: installing it with apt-get")
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "wrk"],
-        check=False,
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-    )
-    if not shutil.which("wrk"):
+    return ensure_tool("wrk")
+
+
+def ensure_tool(binary, package=None):
+    """The path of ``binary``, installed from Debian's package (``package``, default the same name) with
+    apt-get when missing."""
+    if shutil.which(binary):
+        return shutil.which(binary)
+    package = package or binary
+    print(f"{binary} is missing: installing {package} with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=False, env=env)
+    if not shutil.which(binary):
         subprocess.run(["apt-get", "update", "-qq"], check=False)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "wrk"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-    return shutil.which("wrk")
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+    return shutil.which(binary)
 
 
 # Seeding ------------------------------------------------------------------------------------------------
