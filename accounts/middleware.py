@@ -1,17 +1,17 @@
 from django.conf import settings
-from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
 
 
-class PortalLocaleMiddleware(LocaleMiddleware):
+class PortalLocaleMiddleware(MiddlewareMixin):
     """Pages are Chinese unless the user picked another language with the switch (its cookie);
     the browser's Accept-Language is not enough, since an intranet PC's browser locale says little
     about its user. API clients still negotiate with Accept-Language.
 
     The portal's URLs carry no language prefix (no ``i18n_patterns``), so the path is never read for a
-    language: Django's middleware matches it against the language codes and looks for prefixed URL
-    patterns twice per request, on every API call.
+    language: Django's ``LocaleMiddleware`` (which this replaces) matches it against the language codes
+    and looks for prefixed URL patterns twice per request, on every API call.
     """
 
     def process_request(self, request):
