@@ -168,12 +168,10 @@ def _state_labels(language: str) -> dict[str, str]:
 
 
 def _datetime(value, tz=None):
-    """What DRF's ``DateTimeField`` gives (ISO 8601 in the current time zone, ``Z`` for UTC), without
-    building a field and looking up the time zone for every value of a page."""
-    if value is None:
-        return None
-    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    """The instant in the current time zone, which the API's renderer (``hhht_power.drf.JSONRenderer``)
+    writes as DRF's ``DateTimeField`` would (ISO 8601, ``Z`` for UTC) in C, where ``isoformat`` and the
+    suffix check cost a third of a case's serializer; no field built and no time zone looked up per value."""
+    return None if value is None else value.astimezone(tz or timezone.get_current_timezone())
 
 
 def _money(value):

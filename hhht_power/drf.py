@@ -5,15 +5,19 @@ from rest_framework import negotiation, renderers
 from rest_framework.utils.encoders import JSONEncoder
 
 _ENCODER = JSONEncoder()
-# Dates, times and dataclasses go to DRF's encoder (its formats, e.g. "Z" for UTC); keys that are not
-# strings are written as the standard library writes them.
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# Dates, times and instants are written by orjson in DRF's formats (ISO 8601, microseconds when there
+# are any, "Z" for a zero UTC offset): the serializers hand it the instants themselves (a C call each,
+# where ``isoformat`` and DRF's suffix check cost a third of a case's serializer). Dataclasses go to DRF's
+# encoder; keys that are not strings are written as the standard library writes them.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's JSON renderer writing its compact UTF-8 form with orjson, several times faster than the
     standard library on a page of cases, to the same bytes: what orjson does not know itself (decimals,
-    lazy translations, dates...) goes through DRF's encoder, and U+2028/U+2029 are escaped as DRF does.
+    lazy translations...) goes through DRF's encoder, and U+2028/U+2029 are escaped as DRF does. One
+    difference: a UTC offset with seconds (a zone's local mean time, before 1901) is written to the
+    minute, as RFC 3339 has it, where DRF would write the seconds too.
     Indented output (``Accept: application/json; indent=4``, the browsable API), what orjson refuses
     (integers beyond 64 bits) and the ASCII-only or spaced settings are left to DRF's own."""
 

@@ -5,6 +5,7 @@ import decimal
 import json
 import uuid
 from collections import OrderedDict
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,17 @@ PAYLOAD = {
     "text": '呼和浩特市赛罕区 \u2028 line \u2029 "quoted" \\ tab\t',
     "at": datetime.datetime(2026, 11, 30, 8, 0, 5, 120000, tzinfo=datetime.UTC),
     "local": datetime.datetime(2026, 11, 30, 16, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))),
+    # What the serializers hand the renderer: instants in the portal's zone, microseconds or none.
+    "shanghai": datetime.datetime(2026, 11, 30, 16, 0, 5, 7, tzinfo=ZoneInfo("Asia/Shanghai")),
+    "whole": datetime.datetime(2026, 11, 30, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+    "london": datetime.datetime(2026, 1, 5, 10, 0, 1, 500000, tzinfo=ZoneInfo("Europe/London")),
+    "west": datetime.datetime(
+        2026, 3, 1, 9, tzinfo=datetime.timezone(-datetime.timedelta(hours=3, minutes=30))
+    ),
+    "naive": datetime.datetime(2026, 11, 30, 16, 0, 0, 1),
+    "times": [datetime.datetime(2026, 11, 30, h, tzinfo=datetime.UTC) for h in range(3)],
     "day": datetime.date(2026, 12, 1),
+    "clock": datetime.time(23, 59, 59, 999999),
     "time": datetime.time(9, 30),
     "span": datetime.timedelta(days=2, hours=3),
     "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
@@ -37,6 +48,14 @@ PAYLOAD = {
 def test_the_same_bytes_as_drfs_renderer():
     assert JSONRenderer().render(PAYLOAD) == renderers.JSONRenderer().render(PAYLOAD)
     assert JSONRenderer().render(None) == b""
+
+
+def test_an_offset_with_seconds_is_written_to_the_minute():
+    # Local mean time (Shanghai's before 1901, +08:05:43): RFC 3339 offsets have no seconds; the only
+    # difference from DRF's renderer, which writes them. The portal's instants are all in standard time.
+    old = {"at": datetime.datetime(1890, 1, 5, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))}
+    assert JSONRenderer().render(old) == b'{"at":"1890-01-05T10:00:00+08:06"}'
+    assert renderers.JSONRenderer().render(old) == b'{"at":"1890-01-05T10:00:00+08:05:43"}'
 
 
 def test_indented_and_unusual_output_is_left_to_drf():
