@@ -10,12 +10,13 @@ import rules
 from .models import RoleCode
 
 
-def role(code: str):
-    """A predicate true for users holding ``code``."""
+def role(*codes: str):
+    """A predicate true for users holding any of ``codes``: one test, where ``role(a) | role(b)`` is
+    three (the rules layer pushes a context and logs for every predicate it combines)."""
 
-    @rules.predicate(name=f"has_role:{code}")
+    @rules.predicate(name=f"has_role:{'|'.join(codes)}")
     def _has(user):
-        return bool(getattr(user, "is_authenticated", False)) and user.has_role(code)
+        return bool(getattr(user, "is_authenticated", False)) and user.has_role(*codes)
 
     return _has
 
@@ -28,7 +29,7 @@ is_window = role(RoleCode.WINDOW)
 is_supervisor = role(RoleCode.SUPERVISOR)
 is_leader = role(RoleCode.LEADER)
 is_admin = role(RoleCode.ADMIN)
-is_grid_staff = is_psb_staff | is_account_manager
+is_grid_staff = role(RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER)
 
 
 @rules.predicate
