@@ -175,7 +175,8 @@ def _datetime(value, tz=None):
 
 
 def _money(value):
-    return None if value is None else f"{value:.2f}"
+    """A Decimal amount with two decimals; a list row's amounts come as text already (``sql_reads``)."""
+    return value if value is None or type(value) is str else f"{value:.2f}"
 
 
 _DATE = serializers.DateField()

@@ -2,6 +2,7 @@
 ORM path answers, for every user they serve, every page and every case, seen or not."""
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +29,8 @@ def world(customer, other_customer, psb_staff, make_user):
     nameless = make_user("psb_nameless", roles=["psb_staff", "account_manager"], org="psb", real_name="")
     whole = datetime(2026, 11, 16, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     cases.append(case_in_state("accepted", customer=customer, staff=nameless, at=whole))
+    # An amount with one decimal (PostgreSQL writes the list's amounts, the serializer the case's).
+    cases.append(case_in_state("submitted", customer=customer, staff=psb_staff, capacity_kva=Decimal("12.5")))
     DocumentFactory.create_batch(2, owner=customer)
     return cases
 
