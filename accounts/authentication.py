@@ -144,13 +144,12 @@ def remembered(request):
     """``(user, token, guard)`` for the request's token if it was authenticated before in this process,
     else None. The user is a new instance each time (nothing one request caches on it reaches another);
     it may be out of date, which the read's ``guard`` finds out."""
-    header = authentication.get_authorization_header(request).split()
-    if len(header) != 2 or header[0].lower() != TokenAuthentication.keyword.lower().encode():
+    # The header from the WSGI environment itself: DRF's ``get_authorization_header`` builds the
+    # request's whole ``headers`` mapping to read it.
+    header = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if len(header) != 2 or header[0].lower() != TokenAuthentication.keyword.lower():
         return None
-    try:
-        key = header[1].decode()
-    except UnicodeError:
-        return None
+    key = header[1]
     with _lock:
         found = _remembered.get(key)
         if found is not None:
