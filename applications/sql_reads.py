@@ -39,8 +39,8 @@ _LIST_COLUMNS = (
     "a.account_manager_id, a.submitted_at, a.connected_at, a.paused_at, a.zero_investment, "
     "a.customer_cost::text, m.username, m.real_name, cs.stage, cs.due_at, cs.level"
 )
-# The amounts come as PostgreSQL writes them (``numeric(n, 2)``: two decimals, as the API shows them):
-# a page's fifty Decimals built by psycopg and formatted again cost more than its count.
+# The amounts come as PostgreSQL writes them (``numeric(n, 2)``: two decimals, as the API shows them),
+# not as fifty Decimals per page that psycopg builds and the serializer formats again.
 # The running stage: the open stage clock due first (``selectors.attach_current_stage``'s rule). The
 # codes 'overall' and 'draft' are written into the statements, not passed: a plan made for any value
 # (a generic plan) cannot use the partial indexes that name them, so PostgreSQL judged it dearer and
