@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET
 from hhht_power.celery import app as celery_app
 
 from .forms import LoginForm, RegisterForm
-from .navigation import nav_for
 
 
 class PortalLoginView(LoginView):
@@ -39,16 +38,6 @@ def register(request):
         messages.success(request, _("注册成功，欢迎使用获得电力服务。"))
         return redirect("home")
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
-
-
-def home(request):
-    """Landing page: each role goes to its own workspace; others see the public guide links."""
-    items = nav_for(request.user)
-    if request.user.is_authenticated:
-        first = next((i for i in items if i["name"] not in ("supervision:guide", "deadlines:inbox")), None)
-        if first and first["name"] != "admin:index":
-            return redirect(first["url"])
-    return render(request, "home.html", {"items": items})
 
 
 def _check_database() -> str | None:

@@ -18,15 +18,11 @@ api_v1 = [
 # The API first: a request is matched against the patterns in order, and API clients call often.
 urlpatterns = [
     path("api/v1/", include(api_v1)),
-    path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("applications/", include("applications.urls")),
-    path("approvals/", include("approvals.urls")),
-    path("deadlines/", include("deadlines.urls")),
-    path("supervision/", include("supervision.urls")),
+    path("", include("portal.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -58,7 +58,7 @@ def test_dashboard_page_renders_tables_charts_and_drill_links(client, dataset, g
 
 
 # ... including the 超期风险 list (its rows; its cases and orders only when there are rows).
-DASHBOARD_QUERIES = 35
+DASHBOARD_QUERIES = 32
 
 
 def test_dashboard_query_count_does_not_grow_with_cases(client, dataset, gxj, django_assert_num_queries):

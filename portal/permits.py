@@ -21,12 +21,9 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.models import RoleCode
 from applications.forms import PortalForm, apply_errors
-from applications.pages import promised_day
 from applications.selectors import search_q
-from deadlines.models import Level
-
-from . import selectors, services
-from .models import (
+from approvals import selectors, services
+from approvals.models import (
     OPEN_TASK_STATES,
     ApprovalTask,
     GreenOwner,
@@ -35,6 +32,9 @@ from .models import (
     TaskState,
     may,
 )
+from deadlines.models import Level
+
+from .common import promised_day
 
 PAGE_SIZE = 20
 LEVEL_ORDER = (Level.ESCALATED, Level.OVERDUE, Level.WARNING, Level.ON_TIME)

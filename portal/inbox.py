@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import notifications, selectors
+from deadlines import notifications, selectors
 
 PAGE_SIZE = 20
 

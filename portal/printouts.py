@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.masking import mask_id_number, mask_phone
-
-from . import selectors
-from .api import document_file_response
-from .models import DocumentKind, may, required_materials
-from .validation import policy_parameter
+from applications import selectors
+from applications.api import document_file_response
+from applications.models import DocumentKind, may, required_materials
+from applications.validation import policy_parameter
 
 
 @login_required

@@ -22,13 +22,12 @@ from accounts.permissions import can
 from applications.models import Application, ApplicationState, DocumentKind, required_materials
 from deadlines.models import CreditRecord, Level, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage, rules_for
-
-from . import exports, selectors, services
-from .categories import CATEGORIES, GUIDE_FACTS, category_label
-from .forms import CreditAddForm, CreditRepairForm, FilterForm, OrderIssueForm, OrderTextForm
-from .models import SupervisionOrder
-from .scope import scope_for
-from .summary import last_refresh
+from supervision import exports, selectors, services
+from supervision.categories import CATEGORIES, GUIDE_FACTS, category_label
+from supervision.forms import CreditAddForm, CreditRepairForm, FilterForm, OrderIssueForm, OrderTextForm
+from supervision.models import SupervisionOrder
+from supervision.scope import scope_for
+from supervision.summary import last_refresh
 
 PAGE_SIZE = 50
 

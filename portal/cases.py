@@ -1,0 +1,512 @@
+"""The browser portal's pages for cases: the customer's guided application, "My applications", the case
+page (the customer's and the staff's view), the document wallet and the staff queue.
+
+Views are thin: they read with ``selectors``, write with ``services`` (and ``portal_services``), and put a
+service's ValidationError back on the form. One view serves a page and its htmx fragment
+(``template#partial`` when ``request.htmx``). Outside one's view a case is a 404; a transition the case no
+longer allows is a 409 ("someone else moved the case first").
+"""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_fsm import TransitionNotAllowed
+
+from accounts.masking import mask_id_number, mask_phone
+from applications import portal_services, selectors, services
+from applications.forms import (
+    TRANSITION_FORMS,
+    AssignManagerForm,
+    PauseForm,
+    RatingForm,
+    apply_errors,
+    materials_explained,
+    transition_form,
+    uploadable_kinds,
+)
+from applications.models import (
+    DocumentKind,
+    may,
+)
+from applications.satisfaction import SatisfactionRating
+from deadlines.models import Level, StageCode
+from deadlines.risk import risks_for
+
+from .common import (
+    S,
+    case_or_404,
+    collect_documents,
+    detail_queryset,
+    materials_context,
+    promised_day,
+)
+
+# The two steps the customer sees (用电申请, 竣工装表) and the internal stages beneath each.
+CUSTOMER_STEPS = (
+    (
+        "apply",
+        "用电申请",
+        (
+            StageCode.ACCEPT,
+            StageCode.PLAN_REPLY,
+            StageCode.DESIGN,
+            StageCode.APPROVAL,
+            StageCode.WINDOW_INTAKE,
+            StageCode.PLANNING_PERMIT,
+            StageCode.ROAD_PERMIT,
+            StageCode.GREEN_PERMIT,
+            StageCode.GREEN_FEE,
+            StageCode.CONSTRUCTION,
+        ),
+    ),
+    ("install", "竣工装表", (StageCode.INSTALLATION,)),
+)
+
+
+# Helpers ---------------------------------------------------------------------------------------------
+
+
+
+
+def _done(request, application, message):
+    """After a successful action: back to the case page (htmx follows with a full navigation)."""
+    messages.success(request, message)
+    url = reverse("applications:detail", kwargs={"pk": application.pk})
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _conflict_message(application) -> str:
+    return _("该申请已被他人处理（当前状态：%(state)s），请刷新页面后重试。") % {
+        "state": application.get_state_display()
+    }
+
+
+
+
+def stage_row(clock, now) -> dict:
+    """One stage clock as the pages show it: promised date, on-time state, provisional marker."""
+    if clock.cancelled_at:
+        status, label = "cancelled", _("已撤销")
+    elif clock.finished_at:
+        status = "late" if clock.finished_late else "done"
+        label = _("超期办结") if clock.finished_late else _("按时办结")
+    elif clock.paused_at:
+        status, label = "paused", _("暂停计时")
+    else:
+        status, label = "running", _("办理中")
+    return {
+        "clock": clock,
+        "code": clock.stage,
+        "label": StageCode(clock.stage).label if clock.stage in StageCode.values else clock.stage,
+        "status": status,
+        "status_label": label,
+        "level": clock.level,
+        "level_label": Level(clock.level).label if clock.level in Level.values else clock.level,
+        "due_day": promised_day(clock.due_at),
+        "open": clock.finished_at is None and clock.cancelled_at is None,
+    }
+
+
+# The permit stage's internal clocks: the customer sees them as one line (approvals' summary).
+PERMIT_STAGES = frozenset(
+    {
+        StageCode.APPROVAL,
+        StageCode.WINDOW_INTAKE,
+        StageCode.PLANNING_PERMIT,
+        StageCode.ROAD_PERMIT,
+        StageCode.GREEN_PERMIT,
+        StageCode.GREEN_FEE,
+    }
+)
+_SUMMARY_STATUS = {"waiting": "running", "done": "done", "refused": "returned"}
+
+
+def permit_summary_row(summary: dict) -> dict:
+    """The permit stage as one row for the customer, promised by the slowest permit."""
+    return {
+        "clock": None,
+        "summary": True,
+        "code": StageCode.APPROVAL,
+        "label": summary["stage"],
+        "status": _SUMMARY_STATUS.get(summary["state"], "running"),
+        "status_label": summary["text"],
+        "level": None,
+        "due_day": promised_day(summary["due_at"]),
+        "provisional": summary["provisional"],
+        "open": summary["state"] == "waiting",
+    }
+
+
+def customer_steps(application, clocks, permit_summary=None) -> tuple[list[dict], dict | None]:
+    """The two customer steps with their internal stages beneath, and the overall clock.
+
+    With ``permit_summary`` (approvals' one-line summary, for the customer), the permit clocks are
+    replaced by that one line; staff and supervisors see every permit clock.
+    """
+    now = timezone.now()
+    overall = None
+    by_step = defaultdict(list)
+    summary_placed = False
+    for clock in clocks:
+        if clock.stage == StageCode.OVERALL:
+            overall = stage_row(clock, now)
+            continue
+        if permit_summary is not None and clock.stage in PERMIT_STAGES:
+            if not summary_placed:
+                by_step["apply"].append(permit_summary_row(permit_summary))
+                summary_placed = True
+            continue
+        for code, _label, stages in CUSTOMER_STEPS:
+            if clock.stage in stages:
+                by_step[code].append(stage_row(clock, now))
+    steps = []
+    for code, label, _stages in CUSTOMER_STEPS:
+        rows = by_step[code]
+        if application.state == S.CONNECTED or (code == "apply" and by_step["install"]):
+            status = "done"  # power is on, or the case has reached 竣工装表
+        elif any(r["open"] for r in rows) or (
+            code == "apply" and application.state not in (S.DRAFT, S.WITHDRAWN, S.TERMINATED)
+        ):
+            status = "current"
+        else:
+            status = "pending"
+        steps.append({"code": code, "label": _(label), "stages": rows, "status": status})
+    return steps, overall
+
+
+def customer_action(application, user) -> dict | None:
+    """The moment the customer must act, if now: submit the draft, supply the notice, report ready."""
+    if application.customer_id != user.pk:
+        return None
+    if application.state == S.DRAFT:
+        return {"kind": "submit", "text": _("申请尚未提交：请核对申请书预览后提交。")}
+    if application.state == S.RETURNED:
+        return {"kind": "supply", "text": _("请按一次性告知补齐资料后重新提交。")}
+    if application.paused_at is not None and application.is_open:
+        return {"kind": "resume", "text": _("办理正在等待您：完成后请点击“我已处理完毕”，恢复计时。")}
+    return None
+
+
+# The case page ----------------------------------------------------------------------------------------
+TIMELINE_LABELS = {
+    "create": "创建申请",
+    "update": "修改申请",
+    "submit": "提交申请",
+    "return_for_materials": "退回补正（一次性告知）",
+    "accept": "受理",
+    "reply_plan": "答复供电方案",
+    "finish_design": "外线设计完成",
+    "permits_granted": "行政审批全部办结",
+    "permit_refused": "行政审批未通过",
+    "finish_construction": "外线施工完成",
+    "connect": "装表接电",
+    "withdraw": "撤回申请",
+    "terminate": "终止办理",
+    "pause": "暂停计时",
+    "resume": "恢复计时",
+    "rate": "满意度评价",
+    "assign_manager": "指定客户经理",
+}
+
+
+def _state_label(code):
+    return S(code).label if code in S.values else ""
+
+
+def _timeline_rows(application) -> list[dict]:
+    return [
+        {
+            "entry": entry,
+            "label": _(TIMELINE_LABELS[entry.transition])
+            if entry.transition in TIMELINE_LABELS
+            else entry.transition,
+            "from": _state_label(entry.from_state),
+            "to": _state_label(entry.to_state),
+        }
+        for entry in selectors.timeline(application)
+    ]
+
+
+def _detail_context(request, application, *, bound=None) -> dict:
+    """Everything the case page shows; ``bound`` = {key: bound form with errors} for a failed action."""
+    user = request.user
+    bound = bound or {}
+    unmasked = may(user, "applications.see_personal_data", application)
+    clocks = selectors.stages_of(application)
+    is_owner = application.customer_id == user.pk
+    permit_summary = None
+    if is_owner and any(c.stage in PERMIT_STAGES for c in clocks):
+        from approvals.selectors import permit_stage_summary
+
+        permit_summary = permit_stage_summary(application)
+    steps, overall = customer_steps(application, clocks, permit_summary)
+    # 超期风险 is the units' business: staff and supervisors see it, the customer sees its commitment.
+    risk = None
+    if user.is_staff_member and application.is_open and application.submitted_at is not None:
+        risk = risks_for([application], today=timezone.localdate(), clocks={application.pk: clocks}).get(
+            application.pk
+        )
+    transitions = []
+    for name in selectors.available_transitions(application, user):
+        if name == "submit":
+            continue  # the customer submits from the preview (draft) or the supply form (returned)
+        label, _form_class, danger = TRANSITION_FORMS[name]
+        transitions.append(
+            {
+                "name": name,
+                "label": label,
+                "danger": danger,
+                "form": bound.get(name) or transition_form(name, application),
+            }
+        )
+    transitions.sort(key=lambda t: t["danger"])  # moving the case on first, returning or closing it last
+    attached = {d.kind: d for d in application.documents.all()}
+    context = {
+        "application": application,
+        "is_owner": is_owner,
+        "id_number": application.id_number if unmasked else mask_id_number(application.id_number),
+        "contact_phone": application.contact_phone if unmasked else mask_phone(application.contact_phone),
+        "steps": steps,
+        "overall": overall,
+        "risk": risk,
+        "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
+        "timeline": _timeline_rows(application),
+        "transitions": transitions,
+        "documents": list(application.documents.all()),
+        "materials": [
+            {**m, "document": attached.get(m["kind"])} for m in materials_explained(application.voltage)
+        ],
+        "notice": [
+            {"label": DocumentKind(i["kind"]).label, "reason": i.get("reason", ""), "kind": i["kind"]}
+            for i in (application.notice or [])
+            if i.get("kind") in DocumentKind.values
+        ],
+        "action": customer_action(application, user),
+        "expected_state": application.state,
+    }
+    worked = application.state not in (S.DRAFT, S.RETURNED) and application.is_open
+    if worked and application.paused_at is None and may(user, "applications.pause_clock", application):
+        context["pause_form"] = bound.get("pause") or PauseForm(prefix="pause")
+    if worked and application.paused_at is not None and may(user, "applications.resume_clock", application):
+        context["can_resume"] = True
+    if application.state == S.RETURNED and is_owner:
+        kinds = [i["kind"] for i in application.notice or []] or uploadable_kinds(application.voltage)
+        context["supply_materials"] = materials_context(
+            request, application.voltage, errors=bound.get("supply_errors"), only=set(kinds)
+        )
+        context["supply_problem"] = bound.get("supply_problem")
+    if (
+        application.state != S.DRAFT
+        and application.is_open
+        and may(user, "applications.assign_account_manager", application)
+    ):
+        context["assign_form"] = bound.get("assign") or AssignManagerForm(
+            prefix="assign",
+            managers=portal_services.account_managers(),
+            initial={"account_manager": application.account_manager_id},
+        )
+    if application.state == S.CONNECTED:
+        rating = SatisfactionRating.objects.filter(application=application).first()
+        context["rating"] = rating
+        if rating is None and may(user, "applications.rate_service", application):
+            context["rating_form"] = bound.get("rating") or RatingForm(prefix="rating")
+    if application.needs_permits:
+        from approvals.selectors import tasks_visible_to
+
+        context["permit_tasks"] = list(
+            tasks_visible_to(user)
+            .filter(application=application)
+            .select_related("department", "clock")
+            .order_by("round", "id")
+        )
+    if user.is_staff_member and not is_owner and application.state != S.DRAFT:
+        # 督办 orders are internal: staff and supervisors who may see the case read them, customers never.
+        from accounts.permissions import can
+        from supervision.selectors import orders_for_application
+
+        # Only the orders one may open: a department does not read what was ordered of another unit.
+        orders = orders_for_application(application)
+        context["orders"] = [order for order in orders if can(user, "supervision.view_order", order)]
+    context["problem"] = bound.get("problem")
+    return context
+
+
+@login_required
+@require_GET
+def detail(request, pk):
+    """The case page: customer's steps and stages, documents, timeline, and the user's actions."""
+    application = case_or_404(request.user, pk, detail_queryset(request.user))
+    response = render(request, "applications/detail.html", _detail_context(request, application))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _failed(request, application, *, key, form=None, status, problem=None, partial=None, extra=None):
+    """Show the failed action again with its errors (the fragment for htmx, else the whole page)."""
+    bound = {"problem": problem, **(extra or {})}
+    if form is not None:
+        bound[key] = form
+    application.refresh_from_db()
+    context = _detail_context(request, application, bound=bound)
+    if request.htmx and partial:
+        context.update({"form": form, "problem": problem, "key": key})
+        if key in TRANSITION_FORMS:
+            context["t"] = next(
+                (t for t in context["transitions"] if t["name"] == key),
+                {
+                    "name": key,
+                    "label": TRANSITION_FORMS[key][0],
+                    "danger": TRANSITION_FORMS[key][2],
+                    "form": form,
+                },
+            )
+        return render(request, f"applications/detail.html#{partial}", context, status=status)
+    return render(request, "applications/detail.html", context, status=status)
+
+
+def _moved_on(request, application) -> bool:
+    expected = request.POST.get("expected_state")
+    return bool(expected) and expected != application.state
+
+
+@login_required
+@require_POST
+def transition(request, pk, name):
+    """Run one transition from its form: 400 with the service's messages, 409 when the case moved on."""
+    application = case_or_404(request.user, pk)
+    if name not in TRANSITION_FORMS:
+        raise Http404
+    form = transition_form(name, application, request.POST)
+    fail = {"key": name, "form": form, "partial": "transition_card"}
+    if _moved_on(request, application):
+        return _failed(request, application, status=409, problem=_conflict_message(application), **fail)
+    try:
+        services.application_transition(
+            application_id=application.pk, name=name, actor=request.user, data=form.service_data()
+        )
+    except services.UnknownTransition:
+        raise Http404
+    except PermissionDenied:
+        return _failed(request, application, status=403, problem=_("您无权执行此操作。"), **fail)
+    except TransitionNotAllowed:
+        application.refresh_from_db()
+        return _failed(request, application, status=409, problem=_conflict_message(application), **fail)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _failed(request, application, status=400, **fail)
+    return _done(request, application, _("已完成：%(action)s。") % {"action": TRANSITION_FORMS[name][0]})
+
+
+@login_required
+@require_POST
+def supply(request, pk):
+    """The customer supplies the materials of the one-time notice and resubmits (``submit``)."""
+    application = case_or_404(request.user, pk, detail_queryset(request.user))
+    if application.customer_id != request.user.pk:
+        raise Http404
+    if application.state != S.RETURNED:
+        return _failed(request, application, key="supply", status=409, problem=_conflict_message(application))
+    kinds = [i["kind"] for i in application.notice or []] or uploadable_kinds(application.voltage)
+    ids, errors = collect_documents(request, kinds)
+    if errors:
+        return _failed(request, application, key="supply", status=400, extra={"supply_errors": errors})
+    try:
+        services.application_transition(
+            application_id=application.pk, name="submit", actor=request.user, data={"documents": ids}
+        )
+    except (TransitionNotAllowed, PermissionDenied):
+        return _failed(request, application, key="supply", status=409, problem=_conflict_message(application))
+    except ValidationError as exc:
+        problem = " ".join(exc.messages)
+        return _failed(request, application, key="supply", status=400, extra={"supply_problem": problem})
+    return _done(request, application, _("资料已补齐，申请已重新提交。"))
+
+
+@login_required
+@require_POST
+def pause(request, pk):
+    application = case_or_404(request.user, pk)
+    form = PauseForm(request.POST, prefix="pause")
+    reason = (request.POST.get("pause-reason") or "").strip()
+    try:
+        services.application_pause(application_id=application.pk, actor=request.user, reason=reason)
+    except PermissionDenied:
+        raise Http404
+    except TransitionNotAllowed as exc:
+        return _failed(request, application, key="pause", form=form, status=409, problem=str(exc))
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _failed(request, application, key="pause", form=form, status=400)
+    return _done(request, application, _("计时已暂停。"))
+
+
+@login_required
+@require_POST
+def resume(request, pk):
+    application = case_or_404(request.user, pk)
+    try:
+        services.application_resume(application_id=application.pk, actor=request.user)
+    except PermissionDenied:
+        raise Http404
+    except TransitionNotAllowed as exc:
+        return _failed(request, application, key="resume", status=409, problem=str(exc))
+    return _done(request, application, _("已恢复计时。"))
+
+
+@login_required
+@require_POST
+def assign(request, pk):
+    application = case_or_404(request.user, pk)
+    managers = portal_services.account_managers()
+    form = AssignManagerForm(request.POST, prefix="assign", managers=managers)
+    try:
+        portal_services.application_assign_manager(
+            application_id=application.pk,
+            actor=request.user,
+            manager_id=request.POST.get("assign-account_manager"),
+        )
+    except PermissionDenied:
+        raise Http404
+    except TransitionNotAllowed as exc:
+        return _failed(request, application, key="assign", form=form, status=409, problem=str(exc))
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _failed(request, application, key="assign", form=form, status=400)
+    return _done(request, application, _("客户经理已指定。"))
+
+
+@login_required
+@require_POST
+def rate(request, pk):
+    application = case_or_404(request.user, pk)
+    form = RatingForm(request.POST, prefix="rating")
+    try:
+        portal_services.application_rate(
+            application_id=application.pk,
+            actor=request.user,
+            score=request.POST.get("rating-score"),
+            comment=request.POST.get("rating-comment") or "",
+        )
+    except PermissionDenied:
+        raise Http404
+    except TransitionNotAllowed as exc:
+        return _failed(request, application, key="rating", form=form, status=409, problem=str(exc))
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _failed(request, application, key="rating", form=form, status=400)
+    return _done(request, application, _("感谢您的评价！"))
+
+
+# Staff: the queue ----------------------------------------------------------------------------------------
