@@ -32,6 +32,7 @@ from .models import (
     may,
     required_materials,
 )
+from .permit_stage import permit_stage
 
 logger = logging.getLogger(__name__)
 S = ApplicationState
@@ -483,41 +484,9 @@ def _finish_design(application, *, actor, data, at):
     _finish(application, "design", at=at, actor=actor)
     if application.state == S.APPROVING:
         _start(application, "approval", at=at, actor=actor)
-        _file_permits(application, actor=actor)
+        permit_stage().file(application=application, actor=actor)
     else:
         _start(application, "construction", at=at, actor=actor)
-
-
-def _file_permits(application, *, actor):
-    # ``approvals`` is built after this app: until it provides ``permits_file``, a case needing permits
-    # waits in ``approving`` (with its approval clock running) and nothing is filed automatically.
-    try:
-        from approvals import services as approval_services
-    except ImportError:
-        return
-    permits_file = getattr(approval_services, "permits_file", None)
-    if permits_file is not None:
-        permits_file(application=application, actor=actor)
-
-
-def _permit_stages_in_correction(application) -> list[str]:
-    try:
-        from approvals import services as approval_services
-    except ImportError:
-        return []
-    in_correction = getattr(approval_services, "permits_in_correction", None)
-    return in_correction(application) if in_correction is not None else []
-
-
-def _withdraw_permits(application, *, actor, at, reason):
-    # The departments stop working a withdrawn or terminated case (``approvals``, when installed).
-    try:
-        from approvals import services as approval_services
-    except ImportError:
-        return
-    permits_withdraw = getattr(approval_services, "permits_withdraw", None)
-    if permits_withdraw is not None:
-        permits_withdraw(application=application, actor=actor, at=at, reason=reason)
 
 
 def _finish_construction(application, *, actor, data, at):
@@ -556,7 +525,7 @@ def _close(name):
         application.paused_at = None
         _run(application, name, actor=actor, at=at, reason=reason)
         if submitted:
-            _withdraw_permits(application, actor=actor, at=at, reason=reason or name)
+            permit_stage().withdraw(application=application, actor=actor, at=at, reason=reason or name)
             _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
 
     return handler
@@ -679,7 +648,7 @@ def _finish(application, stage, *, at, actor):
 
 def _resume(application, *, actor, at):
     # A permit returned to the applicant for correction keeps its clock paused until resubmitted.
-    keep = _permit_stages_in_correction(application)
+    keep = permit_stage().in_correction(application)
     try:
         _clocks().clock_resume(subject=application, actor=actor, at=at, keep_paused=keep)
     except _clocks().ClockNotPaused:

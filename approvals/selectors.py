@@ -4,14 +4,18 @@ A task outside ``tasks_visible_to(user)`` does not exist for that user (404), an
 document outside ``shared_documents_visible_to(user)``.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RoleCode
+from applications.selectors import applications_visible_to
+from deadlines.calendar import add_working_days_lenient, end_of_day, local_date
+from deadlines.policy import rule_for_stage
 
 from .models import (
+    CASE_STATES,
     OPEN_TASK_STATES,
     PERMIT_KINDS,
     USER_TRANSITIONS,
@@ -49,8 +53,6 @@ def tasks_visible_to(user) -> QuerySet[ApprovalTask]:
     if not (user and user.is_authenticated and user.is_active):
         return qs.none()
     if may(user, "approvals.view_all_tasks"):
-        from applications.selectors import applications_visible_to
-
         return qs.filter(application_id__in=applications_visible_to(user).values("pk"))
     family = user.organisation_family_ids
     if not family:
@@ -73,8 +75,6 @@ def involved_in(user, application_id) -> bool:
 
 def _involved_application_ids(user) -> QuerySet:
     if may(user, "approvals.view_all_tasks"):
-        from applications.selectors import applications_visible_to
-
         return ApprovalTask.objects.filter(
             application_id__in=applications_visible_to(user).values("pk")
         ).values("application_id")
@@ -127,7 +127,6 @@ def documents_of_case(user, application_id) -> list[SharedDocument]:
 
 def available_transitions(task: ApprovalTask, user) -> list[str]:
     """The transitions ``user`` may run on the task now (task state, conditions, permission, case state)."""
-    from .services import CASE_STATES
 
     names = {t.name for t in task.get_available_user_state_transitions(user)}
     state = task.application.state
@@ -183,10 +182,6 @@ def permit_stage_summary(application, tasks=None) -> dict | None:
         due_at = max(finished) if finished else None
     text = SUMMARY_TEXT[state]
     if due_at is not None and state == "waiting":
-        from datetime import timedelta
-
-        from deadlines.calendar import local_date
-
         last_day = local_date(due_at - timedelta(microseconds=1))
         text = text % {"date": f"{last_day:%Y-%m-%d}"}
     return {
@@ -204,15 +199,12 @@ def _promised(application, this_round, needed) -> tuple[datetime | None, bool]:
     intake = next((t for t in this_round if t.kind == K.WINDOW_INTAKE), None)
     if intake is not None and intake.state in OPEN_TASK_STATES and intake.clock is not None:
         # Not pushed yet: the intake's deadline plus the longest limit of the permits to come.
-        from deadlines.calendar import add_working_days_lenient, end_of_day, local_date
-        from deadlines.policy import rule_for_stage
 
         longest = 0
         for kind in needed:
             rule = rule_for_stage(intake.clock.policy, application.case_facts(), kind)
             if rule and rule.limit_working_days:
                 longest = max(longest, rule.limit_working_days)
-        from datetime import timedelta
 
         start = local_date(intake.clock.due_at - timedelta(microseconds=1))
         due = add_working_days_lenient(start, longest)

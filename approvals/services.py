@@ -13,14 +13,21 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts.models import Organisation, RoleCode, User
 from applications.models import Application, ApplicationState
+from applications.services import application_permit_refused, application_permits_granted
+from applications.validation import sniff_content_type
+from deadlines import clocks
+from deadlines.clocks import clocks_for
+from deadlines.notifications import notify
 
 from .models import (
+    CASE_STATES,
     OPEN_TASK_STATES,
     TASK_DEPARTMENTS,
     USER_TRANSITIONS,
@@ -37,6 +44,7 @@ from .models import (
     parts_of,
     permits_needed,
 )
+from .selectors import involved_in, tasks_visible_to
 
 logger = logging.getLogger(__name__)
 K = TaskKind
@@ -62,19 +70,6 @@ FILE_TYPE = "file_type"
 PARTS_PENDING = "parts_pending"
 CASE_STATE = "case_state"
 
-# The case states in which each transition may run: permits are worked while the case waits on them;
-# the trees are relocated and the fee paid while the case is built.
-CASE_STATES = {
-    "accept_filing": (A.APPROVING,),
-    "start_review": (A.APPROVING,),
-    "record_part": (A.APPROVING,),
-    "grant": (A.APPROVING,),
-    "refuse": (A.APPROVING,),
-    "return_for_correction": (A.APPROVING,),
-    "resubmit": (A.APPROVING,),
-    "report_relocation": (A.APPROVING, A.CONSTRUCTING),
-    "pay_fee": (A.APPROVING, A.CONSTRUCTING, A.INSTALLING),
-}
 
 PUSHED_MESSAGE = _("用电申请 %(number)s 的“%(task)s”已推送至贵单位，请在时限内办理。")
 CLOSED_MESSAGES = {
@@ -115,7 +110,6 @@ def permits_file(*, application, actor, at: datetime | None = None) -> ApprovalT
 
 
 def _approval_started_at(application):
-    from deadlines.clocks import clocks_for
 
     clock = clocks_for(application).filter(stage="approval", finished_at=None, cancelled_at=None).last()
     return clock.started_at if clock else None
@@ -140,7 +134,6 @@ def _task_create(application, *, kind, round_, actor, at, green_owner="") -> App
         ]
     )
     assignee = application.account_manager if kind == K.GREEN_FEE else None
-    from deadlines import clocks
 
     task.clock = clocks.clock_start(
         subject=application,
@@ -270,14 +263,12 @@ def _refuse(task, application, *, actor, data, at):
     _finish_clock(task, application, actor=actor, at=at)
     # The design changes: the other open tasks are withdrawn and re-filed with the new design.
     _withdraw_open(application, actor=actor, at=at, reason=str(_("其他审批事项不予许可，退回重新设计")))
-    from applications.services import application_permit_refused
 
     label = task.get_kind_display()
     application_permit_refused(application_id=application.pk, actor=actor, reason=f"{label}：{reason}", at=at)
 
 
 def _return_for_correction(task, application, *, actor, data, at):
-    from deadlines import clocks
 
     reason = _required_text(data, "reason", 2000, _("请一次性写明需要补正的内容。"))
     _run(task, "return_for_correction", actor=actor, at=at, reason=reason)
@@ -287,7 +278,6 @@ def _return_for_correction(task, application, *, actor, data, at):
     except (clocks.ClockNotRunning, clocks.ClockAlreadyPaused):
         pass  # the whole case is paused already (or the task has no clock)
     recipients = [application.account_manager] if application.account_manager_id else _grid_staff()
-    from deadlines.notifications import notify
 
     notify(
         recipients=recipients,
@@ -305,7 +295,6 @@ def _return_for_correction(task, application, *, actor, data, at):
 
 
 def _resubmit(task, application, *, actor, data, at):
-    from deadlines import clocks
 
     _run(task, "resubmit", actor=actor, at=at, reason=_text(data, "note", 2000))
     if application.paused_at is None:  # a paused case resumes its clocks when it resumes
@@ -331,8 +320,6 @@ def _report_relocation(task, application, *, actor, data, at):
     _audit(fee, actor=actor, name="push", from_state="", at=at, data={"round": fee.round})
     _notify_department(fee, at=at)
     if application.account_manager_id:
-        from deadlines.notifications import notify
-
         notify(
             recipients=[application.account_manager],
             kind="approvals",
@@ -367,7 +354,6 @@ def _join_if_complete(application, *, actor, at) -> bool:
     needed = set(permits_needed(application))
     if application.state != A.APPROVING or not needed or not needed <= _granted_kinds(application):
         return False
-    from applications.services import application_permits_granted
 
     application_permits_granted(application_id=application.pk, actor=actor, at=at)
     application.refresh_from_db(fields=["state"])
@@ -403,7 +389,6 @@ def permits_withdraw(*, application, actor, at: datetime, reason: str) -> list[A
 
 
 def _withdraw_open(application, *, actor, at, reason) -> list[ApprovalTask]:
-    from deadlines import clocks
 
     # The green fee stays: trees already relocated are paid for whatever the design becomes.
     tasks = list(
@@ -418,7 +403,6 @@ def _withdraw_open(application, *, actor, at, reason) -> list[ApprovalTask]:
 
 
 def _finish_clock(task, application, *, actor, at):
-    from deadlines import clocks
 
     if task.clock_id is None:
         return
@@ -488,7 +472,6 @@ def _grid_staff() -> list[User]:
 def _notify_department(task, *, at, title=None, event="pushed"):
     """Tell the department (its reviewers, those of its parent unit, and the units of joint parts) that
     the task was pushed to it (default) or, with ``title`` and ``event``, what else happened to it."""
-    from deadlines.notifications import notify
 
     recipients = department_members(task.department_id)
     for part in task.parts.all():
@@ -509,7 +492,6 @@ def _notify_department(task, *, at, title=None, event="pushed"):
 
 def task_url(task) -> str:
     """Where a department works the task: its page once the portal has one, else the API resource."""
-    from django.urls import NoReverseMatch, reverse
 
     try:
         return reverse("approvals:task", kwargs={"pk": task.pk})
@@ -520,7 +502,6 @@ def task_url(task) -> str:
 # Comments and shared documents -------------------------------------------------------------------------
 def comment_add(*, task_id: int, actor, text: str, at: datetime | None = None) -> TaskComment:
     """A remark on a task the actor may see (the caller checked visibility)."""
-    from .selectors import tasks_visible_to
 
     task = tasks_visible_to(actor).filter(pk=task_id).first()
     if task is None:
@@ -538,9 +519,6 @@ def shared_document_upload(
     kind and title becomes a new version (the old one stays). Checked by content (PDF, JPEG, PNG) and size.
     Raises ApprovalTask.DoesNotExist when the actor may not see the task, PermissionDenied when the
     actor's unit is not part of the case's permit stage, ValidationError for bad input."""
-    from applications.validation import sniff_content_type
-
-    from .selectors import involved_in, tasks_visible_to
 
     at = at or timezone.now()
     task = tasks_visible_to(actor).filter(pk=task_id).first()
