@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import RoleCode
+from deadlines import selectors as deadline_selectors
 
 from .models import Application, ApplicationState, Document, may, timeline  # noqa: F401 (re-exported)
 
@@ -156,50 +157,24 @@ def search_q(text: str, *, prefix: str = "") -> Q:
 
 
 def with_current_stage(qs: QuerySet[Application]) -> QuerySet[Application]:
-    """Annotate the open stage due first: ``current_stage``, ``current_due_at``, ``current_level``."""
-    if _stage_clock_model() is None:
-        return qs
-    open_clocks = (
-        _clocks_of_case()
-        .filter(finished_at__isnull=True, cancelled_at__isnull=True)
-        .exclude(stage=OVERALL)
-        .order_by("due_at", "pk")
-    )
-    return qs.annotate(
-        current_stage=Subquery(open_clocks.values("stage")[:1]),
-        current_due_at=Subquery(open_clocks.values("due_at")[:1]),
-        current_level=Subquery(open_clocks.values("level")[:1]),
-    )
+    """Annotate each case's current stage (``deadlines.selectors.with_current_stage``): ``current_stage``,
+    ``current_due_at``, ``current_level``."""
+    return deadline_selectors.with_current_stage(qs, application_content_type().pk)
 
 
 def attach_current_stage(applications: list[Application]) -> list[Application]:
     """Set ``current_stage``, ``current_due_at`` and ``current_level`` on a page of cases in one query
-    (the open stage due first; the overall clock is not a stage).
+    (``deadlines.selectors.current_stages``)."""
+    from deadlines.selectors import current_stages
 
-    Reads only the open stage clocks' few columns as tuples: a page has dozens of clocks and building
-    full ``StageClock`` instances cost more than the query."""
-    StageClock = _stage_clock_model()  # noqa: N806
-    running = {}
-    if applications and StageClock is not None:
-        rows = (
-            StageClock.objects.filter(
-                subject_type=application_content_type(),
-                subject_id__in=[a.pk for a in applications],
-                finished_at__isnull=True,
-                cancelled_at__isnull=True,
-            )
-            .exclude(stage=OVERALL)
-            .values_list("subject_id", "stage", "due_at", "level", "started_at", "pk")
-        )
-        for case, stage, due_at, level, started_at, pk in rows:
-            key = (due_at is None, due_at or started_at, pk)
-            if case not in running or key < running[case][0]:
-                running[case] = (key, stage, due_at, level)
+    running = (
+        current_stages(application_content_type().pk, [a.pk for a in applications]) if applications else {}
+    )
     for application in applications:
-        _key, stage, due_at, level = running.get(application.pk, (None, None, None, None))
-        application.current_stage = stage
-        application.current_due_at = due_at
-        application.current_level = level
+        clock = running.get(application.pk)
+        application.current_stage = clock.stage if clock else None
+        application.current_due_at = clock.due_at if clock else None
+        application.current_level = clock.level if clock else None
     return applications
 
 

@@ -34,6 +34,7 @@ from applications.models import Application, ApplicationState
 from deadlines.calendar import SHANGHAI, end_of_day, start_of_day
 from deadlines.models import CalendarDay, CreditRecord, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
+from deadlines.selectors import with_current_stage
 
 from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
 from .models import CaseMonth, OrderState, StageMonth, SupervisionOrder
@@ -778,18 +779,12 @@ def with_case_figures(qs: QuerySet) -> QuerySet:
     overall = StageClock.objects.filter(
         subject_type_id=ct, subject_id=OuterRef("pk"), stage=OVERALL
     ).order_by("-pk")
-    current = (
-        StageClock.objects.filter(
-            subject_type_id=ct, subject_id=OuterRef("pk"), finished_at__isnull=True, cancelled_at__isnull=True
-        )
-        .exclude(stage=OVERALL)
-        .order_by("due_at", "pk")
-    )
-    return qs.annotate(
-        overall_days=Subquery(overall.values("elapsed_working_days")[:1]),
-        overall_late=Subquery(overall.values("finished_late")[:1]),
-        current_stage=Subquery(current.values("stage")[:1]),
-        current_level=Subquery(current.values("level")[:1]),
+    return with_current_stage(
+        qs.annotate(
+            overall_days=Subquery(overall.values("elapsed_working_days")[:1]),
+            overall_late=Subquery(overall.values("finished_late")[:1]),
+        ),
+        ct,
     ).select_related("account_manager")
 
 
