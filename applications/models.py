@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
 
 from accounts.audit import AppendOnlyEntry
+from accounts.permissions import can
 
 
 class ApplicationState(models.TextChoices):
@@ -144,10 +145,8 @@ class NumberSequence(models.Model):
 
 
 def may(user, perm: str, obj=None) -> bool:
-    """Ask the rules layer directly: Django's superuser shortcut must not let an administrator work cases."""
-    import rules
-
-    return bool(user and user.is_authenticated and user.is_active and rules.has_perm(perm, user, obj))
+    """``accounts.permissions.can``: the permission layer's one entry point."""
+    return can(user, perm, obj)
 
 
 # Permission callables of the transitions: they ask the rules layer (applications/rules.py).
