@@ -271,25 +271,3 @@ class ReasonForm(TransitionForm):
 
     def service_data(self) -> dict:
         return {"reason": self.raw("reason")}
-
-
-# Each user transition: its button label, its form, and whether it is a danger.
-TRANSITION_FORMS = {
-    "submit": (_("提交申请"), TransitionForm, False),
-    "return_for_materials": (_("退回补正（一次性告知）"), ReturnForMaterialsForm, True),
-    "accept": (_("受理"), TransitionForm, False),
-    "reply_plan": (_("答复供电方案"), ReplyPlanForm, False),
-    "finish_design": (_("外线设计完成"), FinishDesignForm, False),
-    "finish_construction": (_("外线施工完成"), TransitionForm, False),
-    "connect": (_("装表接电"), ConnectForm, False),
-    "withdraw": (_("撤回申请"), ReasonForm, True),
-    "terminate": (_("终止办理"), ReasonForm, True),
-}
-
-
-def transition_form(name: str, application, data=None):
-    _label, form_class, _danger = TRANSITION_FORMS[name]
-    kwargs = {"prefix": name}
-    if form_class is ReturnForMaterialsForm:
-        kwargs["voltage"] = application.voltage
-    return form_class(data, **kwargs)

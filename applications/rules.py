@@ -7,55 +7,16 @@ work the queue, the account manager works its own cases, and staff of the bureau
 
 import rules
 
-from accounts.models import RoleCode
 from accounts.rules import is_admin, is_customer, is_grid_staff, is_psb_staff
+
+# The transitions register their own rules (``transitions.STEPS``); these are the other actions'.
+from .transitions import is_owner_customer, works_case
 
 
 @rules.predicate
 def is_owner(user, application):
     return application is not None and application.customer_id == user.pk
 
-
-# The transitions' rules are each one predicate, not combinations of the role predicates: a case's
-# available transitions are asked on every read of it, and the rules layer pushes a context and logs
-# for every predicate of a combination (three to five tests per rule, most of the transitions' cost).
-@rules.predicate
-def is_owner_customer(user, application):
-    """The customer whose application it is."""
-    return (
-        application is not None
-        and application.customer_id == user.pk
-        and bool(getattr(user, "is_authenticated", False))
-        and user.has_role(RoleCode.CUSTOMER)
-    )
-
-
-@rules.predicate
-def works_case(user, application):
-    """Power-bureau staff work any case of the queue; an account manager without that role works its own."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.has_role(RoleCode.PSB_STAFF) or (
-        application is not None
-        and application.account_manager_id == user.pk
-        and user.has_role(RoleCode.ACCOUNT_MANAGER)
-    )
-
-
-TRANSITION_RULES = {
-    "submit": is_owner_customer,
-    "withdraw": is_owner_customer,
-    "return_for_materials": is_grid_staff,
-    "accept": is_grid_staff,
-    "reply_plan": works_case,
-    "finish_design": works_case,
-    "finish_construction": works_case,
-    "connect": works_case,
-    "terminate": works_case,
-}
-
-for _name, _predicate in TRANSITION_RULES.items():
-    rules.add_perm(f"applications.{_name}", _predicate)
 
 rules.add_perm("applications.edit_application", is_owner_customer)
 rules.add_perm("applications.pause_clock", works_case)
@@ -66,6 +27,5 @@ rules.add_perm("applications.upload_document", is_customer)
 rules.add_perm("applications.create_application", is_customer)
 rules.add_perm("applications.view_all_applications", is_grid_staff | is_admin)
 
-# Added with the portal: the customer rates its connected case; bureau staff assign the account manager.
 rules.add_perm("applications.rate_service", is_owner_customer)
 rules.add_perm("applications.assign_account_manager", is_psb_staff)

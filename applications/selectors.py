@@ -14,6 +14,7 @@ from accounts.models import RoleCode
 from deadlines import selectors as deadline_selectors
 
 from .models import Application, ApplicationState, Document, may, timeline  # noqa: F401 (re-exported)
+from .transitions import USER_TRANSITIONS
 
 OVERALL = "overall"
 
@@ -206,7 +207,5 @@ def stages_of(application: Application) -> list:
 
 def available_transitions(application: Application, user) -> list[str]:
     """The transitions ``user`` may run on the case now (state, conditions and permission)."""
-    from .services import USER_TRANSITIONS
-
     names = {t.name for t in application.get_available_user_state_transitions(user)}
     return [name for name in USER_TRANSITIONS if name in names]

@@ -33,6 +33,7 @@ from .models import (
     required_materials,
 )
 from .permit_stage import permit_stage
+from .transitions import BY_NAME, USER_TRANSITIONS
 
 logger = logging.getLogger(__name__)
 S = ApplicationState
@@ -50,18 +51,6 @@ __all__ = [
     "document_upload",
 ]
 
-# Transitions a user may ask for by name (API and pages); the permit join is run by ``approvals`` only.
-USER_TRANSITIONS = (
-    "submit",
-    "return_for_materials",
-    "accept",
-    "reply_plan",
-    "finish_design",
-    "finish_construction",
-    "connect",
-    "withdraw",
-    "terminate",
-)
 NOT_EDITABLE = "not_editable"
 NOT_PAUSABLE = "not_pausable"
 NOT_PAUSED = "not_paused"
@@ -72,22 +61,6 @@ class UnknownTransition(Exception):
     """No transition of that name can be asked for."""
 
 
-# Messages to the customer, one per step (title; %(number)s is the case number).
-CUSTOMER_MESSAGES = {
-    "submit": _("您的用电申请 %(number)s 已提交，我们将在1个工作日内受理。"),
-    "return_for_materials": _("您的用电申请 %(number)s 需要补正资料，请按一次性告知补齐后重新提交。"),
-    "accept": _("您的用电申请 %(number)s 已受理。"),
-    "reply_plan": _("您的用电申请 %(number)s 供电方案已答复。"),
-    "finish_design": _("您的用电申请 %(number)s 外线工程设计已完成。"),
-    "permits_granted": _("您的用电申请 %(number)s 行政审批已全部办结，即将开始外线施工。"),
-    "permit_refused": _("您的用电申请 %(number)s 行政审批未通过，外线方案将重新设计。"),
-    "finish_construction": _("您的用电申请 %(number)s 外线施工已完成，即将装表接电。"),
-    "connect": _("您的用电申请 %(number)s 已装表送电。"),
-    "withdraw": _("您的用电申请 %(number)s 已撤回。"),
-    "terminate": _("您的用电申请 %(number)s 已终止。"),
-    "pause": _("您的用电申请 %(number)s 正在等待您的处理，计时已暂停。"),
-    "resume": _("您的用电申请 %(number)s 已恢复计时。"),
-}
 
 
 # Documents -------------------------------------------------------------------------------------------
@@ -598,7 +571,8 @@ def _audit(application, *, actor, name, from_state, at, reason="", data=None) ->
 
 
 def _notify_customer(application, entry: AuditEntry):
-    message = CUSTOMER_MESSAGES.get(entry.transition)
+    step = BY_NAME.get(entry.transition)
+    message = step.message if step is not None else None
     if message is None:
         return
     from deadlines.notifications import notify

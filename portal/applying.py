@@ -30,7 +30,6 @@ from applications.forms import (
     apply_errors,
     materials_explained,
     parse_valid_until,
-    transition_form,
     uploadable_kinds,
 )
 from applications.models import (
@@ -41,6 +40,7 @@ from applications.models import (
     may,
 )
 from applications.satisfaction import SatisfactionRating
+from applications.transitions import BY_NAME
 
 from . import printouts as form_views
 from .common import PAGE_SIZE, S, case_or_404, collect_documents, detail_queryset, list_row, materials_context
@@ -168,7 +168,7 @@ def preview(request, pk):
             {**m, "document": attached.get(m["kind"])} for m in materials_explained(application.voltage)
         ],
         "missing": [DocumentKind(k).label for k in application.missing_materials()],
-        "submit_form": transition_form("submit", application),
+        "submit_form": BY_NAME["submit"].make_form(application),
     }
     return render(request, "applications/preview.html", context)
 

@@ -23,13 +23,11 @@ from django_fsm import TransitionNotAllowed
 from accounts.masking import mask_id_number, mask_phone
 from applications import portal_services, selectors, services
 from applications.forms import (
-    TRANSITION_FORMS,
     AssignManagerForm,
     PauseForm,
     RatingForm,
     apply_errors,
     materials_explained,
-    transition_form,
     uploadable_kinds,
 )
 from applications.models import (
@@ -37,6 +35,7 @@ from applications.models import (
     may,
 )
 from applications.satisfaction import SatisfactionRating
+from applications.transitions import BY_NAME, user_transition
 from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
 
@@ -200,27 +199,6 @@ def customer_action(application, user) -> dict | None:
 
 
 # The case page ----------------------------------------------------------------------------------------
-TIMELINE_LABELS = {
-    "create": "创建申请",
-    "update": "修改申请",
-    "submit": "提交申请",
-    "return_for_materials": "退回补正（一次性告知）",
-    "accept": "受理",
-    "reply_plan": "答复供电方案",
-    "finish_design": "外线设计完成",
-    "permits_granted": "行政审批全部办结",
-    "permit_refused": "行政审批未通过",
-    "finish_construction": "外线施工完成",
-    "connect": "装表接电",
-    "withdraw": "撤回申请",
-    "terminate": "终止办理",
-    "pause": "暂停计时",
-    "resume": "恢复计时",
-    "rate": "满意度评价",
-    "assign_manager": "指定客户经理",
-}
-
-
 def _state_label(code):
     return S(code).label if code in S.values else ""
 
@@ -229,9 +207,7 @@ def _timeline_rows(application) -> list[dict]:
     return [
         {
             "entry": entry,
-            "label": _(TIMELINE_LABELS[entry.transition])
-            if entry.transition in TIMELINE_LABELS
-            else entry.transition,
+            "label": BY_NAME[entry.transition].label if entry.transition in BY_NAME else entry.transition,
             "from": _state_label(entry.from_state),
             "to": _state_label(entry.to_state),
         }
@@ -262,13 +238,13 @@ def _detail_context(request, application, *, bound=None) -> dict:
     for name in selectors.available_transitions(application, user):
         if name == "submit":
             continue  # the customer submits from the preview (draft) or the supply form (returned)
-        label, _form_class, danger = TRANSITION_FORMS[name]
+        step = BY_NAME[name]
         transitions.append(
             {
                 "name": name,
-                "label": label,
-                "danger": danger,
-                "form": bound.get(name) or transition_form(name, application),
+                "label": step.label,
+                "danger": step.danger,
+                "form": bound.get(name) or step.make_form(application),
             }
         )
     transitions.sort(key=lambda t: t["danger"])  # moving the case on first, returning or closing it last
@@ -362,15 +338,11 @@ def _failed(request, application, *, key, form=None, status, problem=None, parti
     context = _detail_context(request, application, bound=bound)
     if request.htmx and partial:
         context.update({"form": form, "problem": problem, "key": key})
-        if key in TRANSITION_FORMS:
+        step = user_transition(key)
+        if step is not None:
             context["t"] = next(
                 (t for t in context["transitions"] if t["name"] == key),
-                {
-                    "name": key,
-                    "label": TRANSITION_FORMS[key][0],
-                    "danger": TRANSITION_FORMS[key][2],
-                    "form": form,
-                },
+                {"name": key, "label": step.label, "danger": step.danger, "form": form},
             )
         return render(request, f"applications/detail.html#{partial}", context, status=status)
     return render(request, "applications/detail.html", context, status=status)
@@ -386,9 +358,10 @@ def _moved_on(request, application) -> bool:
 def transition(request, pk, name):
     """Run one transition from its form: 400 with the service's messages, 409 when the case moved on."""
     application = case_or_404(request.user, pk)
-    if name not in TRANSITION_FORMS:
+    step = user_transition(name)
+    if step is None:
         raise Http404
-    form = transition_form(name, application, request.POST)
+    form = step.make_form(application, request.POST)
     fail = {"key": name, "form": form, "partial": "transition_card"}
     if _moved_on(request, application):
         return _failed(request, application, status=409, problem=_conflict_message(application), **fail)
@@ -406,7 +379,7 @@ def transition(request, pk, name):
     except ValidationError as exc:
         apply_errors(form, exc)
         return _failed(request, application, status=400, **fail)
-    return _done(request, application, _("已完成：%(action)s。") % {"action": TRANSITION_FORMS[name][0]})
+    return _done(request, application, _("已完成：%(action)s。") % {"action": step.label})
 
 
 @login_required

@@ -154,3 +154,19 @@ def test_personal_data_is_masked_for_those_who_do_not_need_it(api_as, people):
     assert masked["contact_phone"] == application.contact_phone[:3] + "****" + application.contact_phone[-4:]
     listed = api_as(people["supervisor"]).get("/api/v1/applications/").json()["results"][0]
     assert "*" in listed["id_number"] and "****" in listed["contact_phone"]
+
+
+def test_every_user_transition_has_one_row_a_rule_a_form_and_a_handler():
+    """The registry (applications.transitions.STEPS) is the one list: the services dispatch, the rules
+    and the case page's forms all come from it."""
+    import rules as rules_layer
+
+    from applications import services
+    from applications.transitions import STEPS, USER_TRANSITIONS
+
+    names = [step.name for step in STEPS]
+    assert len(names) == len(set(names))
+    assert set(services._HANDLERS) == set(USER_TRANSITIONS)
+    for name in USER_TRANSITIONS:
+        assert rules_layer.perm_exists(f"applications.{name}")
+    assert all(step.form is not None for step in STEPS if step.by_user)
