@@ -11,7 +11,7 @@ inserted set-based (INSERT ... SELECT over generate_series): 60 % LV without ext
 with external works and permits, 15 % HV single source, 5 % HV dual source; ~96 % connected, the last
 weeks still open at various levels, 2 % terminated; each case with its stage clocks and its overall
 clock (about 5.2 clocks per case). Then it rebuilds the summary tables (what the beat does, timed) and times, warm, the median of ``--repeat`` runs of each figure
-of ``supervision.selectors.dashboard`` and of the whole page as the lead supervisor (市工信局) and as
+of ``supervision.figures.dashboard`` and of the whole page as the lead supervisor (市工信局) and as
 市发展改革委, for the default period (the last twelve months) and for one category, and prints them.
 """
 
@@ -257,21 +257,21 @@ def timed(fn, repeat):
 
 def run_figures(label, user, f, repeat):
     from hhht_power.db import page_planner
-    from supervision import selectors
+    from supervision import figures
     from supervision.scope import scope_for
 
     scope = scope_for(user)
     parts = [
-        ("counts by state", lambda: selectors.state_counts(scope, f)),
-        ("open stages", lambda: selectors.open_stage_counts(scope, f)),
-        ("level counts", lambda: selectors.level_counts(scope, f)),
-        ("warning/overdue/escalated lists", lambda: selectors.level_lists(scope, f, today=TODAY)),
-        ("mean + p90 per stage and category", lambda: selectors.stage_durations(scope, f)),
-        ("on-time rate per unit", lambda: selectors.on_time_by_org(scope, f)),
-        ("indicators + commitments", lambda: selectors.indicators(scope, f)),
-        ("monthly trend", lambda: selectors.monthly_trend(scope, f)),
-        ("satisfaction", lambda: selectors.satisfaction(scope, f)),
-        ("督办 orders", lambda: selectors.orders_summary(scope, f, today=TODAY)),
+        ("counts by state", lambda: figures.state_counts(scope, f)),
+        ("open stages", lambda: figures.open_stage_counts(scope, f)),
+        ("level counts", lambda: figures.level_counts(scope, f)),
+        ("warning/overdue/escalated lists", lambda: figures.level_lists(scope, f, today=TODAY)),
+        ("mean + p90 per stage and category", lambda: figures.stage_durations(scope, f)),
+        ("on-time rate per unit", lambda: figures.on_time_by_org(scope, f)),
+        ("indicators + commitments", lambda: figures.indicators(scope, f)),
+        ("monthly trend", lambda: figures.monthly_trend(scope, f)),
+        ("satisfaction", lambda: figures.satisfaction(scope, f)),
+        ("督办 orders", lambda: figures.orders_summary(scope, f, today=TODAY)),
     ]
     print(
         f"\n{label}  (period {f.date_from} .. {f.date_to}{', category ' + f.category if f.category else ''})"
@@ -288,7 +288,7 @@ def run_figures(label, user, f, repeat):
         total[0] += median
         total[1] += fastest
         print(f"  {name:<36} {median:8.1f} ms {fastest:8.1f} ms")
-    whole = timed(lambda: selectors.dashboard(scope, f, today=TODAY), repeat)
+    whole = timed(lambda: figures.dashboard(scope, f, today=TODAY), repeat)
     print(f"  {'sum of the parts':<36} {total[0]:8.1f} ms {total[1]:8.1f} ms")
     print(f"  {'whole dashboard (selectors)':<36} {whole[0]:8.1f} ms {whole[1]:8.1f} ms")
     return whole
@@ -324,7 +324,7 @@ def main():
         from accounts.models import User
         from applications.models import Application
         from deadlines.models import StageClock
-        from supervision.selectors import Filters, default_filters
+        from supervision.figures import Filters, default_filters
 
         print(f"{Application.objects.count()} cases, {StageClock.objects.count()} clocks")
         load = os.getloadavg()

@@ -310,7 +310,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     if user.is_staff_member and not is_owner and application.state != S.DRAFT:
         # 督办 orders are internal: staff and supervisors who may see the case read them, customers never.
         from accounts.permissions import can
-        from supervision.selectors import orders_for_application
+        from supervision.figures import orders_for_application
 
         # Only the orders one may open: a department does not read what was ordered of another unit.
         orders = orders_for_application(application)

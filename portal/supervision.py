@@ -22,7 +22,8 @@ from accounts.permissions import can
 from applications.models import Application, ApplicationState, DocumentKind, required_materials
 from deadlines.models import CreditRecord, Level, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage, rules_for
-from supervision import exports, selectors, services
+from supervision import credit, drilldown, exports, services
+from supervision import figures as figs
 from supervision.categories import CATEGORIES, GUIDE_FACTS, category_label
 from supervision.forms import CreditAddForm, CreditRepairForm, FilterForm, OrderIssueForm, OrderTextForm
 from supervision.models import SupervisionOrder
@@ -93,8 +94,8 @@ def dashboard(request):
     scope = _scope_or_deny(request)
     form, f, today = _filters(request)
     export = request.GET.get("export") == "xlsx"
-    limit = selectors.EXPORT_LIST_LIMIT if export else selectors.PAGE_LIST_LIMIT
-    figures = selectors.dashboard(scope, f, today=today, list_limit=limit)
+    limit = figs.EXPORT_LIST_LIMIT if export else figs.PAGE_LIST_LIMIT
+    figures = figs.dashboard(scope, f, today=today, list_limit=limit)
     if export:
         return exports.response(f"监管看板-{f.date_from}-{f.date_to}.xlsx", dashboard_sheets(figures, f))
     context = {
@@ -102,14 +103,14 @@ def dashboard(request):
         "f": f,
         "scope": scope,
         "figures": figures,
-        "states": [(s, ApplicationState(s).label) for s in selectors.CASE_STATES],
+        "states": [(s, ApplicationState(s).label) for s in figs.CASE_STATES],
         "chart_data": _chart_data(figures),
         "drill": lambda **kw: _drill(f, **kw),
         "export_url": request.path + "?" + urlencode({**f.params(), "export": "xlsx"}),
         "report_url": reverse("supervision:report")
         + "?"
         + urlencode({**f.params(), "month": f"{f.date_to:%Y-%m}"}),
-        "levels": [(lv, Level(lv).label) for lv in selectors.LIST_LEVELS],
+        "levels": [(lv, Level(lv).label) for lv in figs.LIST_LEVELS],
         "refreshed": last_refresh(),
     }
     context["links"] = links = _dashboard_links(figures, f)
@@ -125,14 +126,14 @@ def dashboard(request):
 
 def _dashboard_links(figures, f) -> dict:
     """The drill-down URL of every figure, prepared for the template."""
-    links = {"state": {s: _drill(f, fig="state", state=s) for s in selectors.CASE_STATES}}
+    links = {"state": {s: _drill(f, fig="state", state=s) for s in figs.CASE_STATES}}
     links["state_total"] = _drill(f, fig="state")
     for row in figures["open_stages"]:
         row["links"] = {
             key: _drill(f, fig="open", stage=row["stage"], level="" if key == "total" else key)
             for key in ("total", "paused", "warning", "overdue", "escalated")
         }
-    links["level"] = {lv: _drill(f, fig="level", level=lv) for lv in selectors.LIST_LEVELS}
+    links["level"] = {lv: _drill(f, fig="level", level=lv) for lv in figs.LIST_LEVELS}
     codes = [c for c, _label in figures["durations"]["categories"]]
     for row in figures["durations"]["rows"]:
         for code, cell in zip(codes, row["cells"], strict=True):
@@ -178,7 +179,7 @@ def dashboard_sheets(figures, f):
         (
             _("按状态统计"),
             [_("状态"), _("件数"), _("统计期间（提交时间）")],
-            [(ApplicationState(s).label, states[s], period) for s in selectors.CASE_STATES]
+            [(ApplicationState(s).label, states[s], period) for s in figs.CASE_STATES]
             + [(_("合计"), states["total"], period)],
         ),
         (
@@ -190,7 +191,7 @@ def dashboard_sheets(figures, f):
             ],
         ),
     ]
-    for level in selectors.LIST_LEVELS:
+    for level in figs.LIST_LEVELS:
         sheets.append(
             (
                 _("%(level)s清单") % {"level": Level(level).label},
@@ -431,8 +432,8 @@ def cases(request):
     """The cases behind one figure of the dashboard (drill-down), paged, exportable."""
     scope = _scope_or_deny(request)
     form, f, today = _filters(request)
-    title, qs = selectors.drill_down(scope, f, request.GET)
-    qs = selectors.with_case_figures(qs).order_by("-submitted_at", "-pk")
+    title, qs = drilldown.drill_down(scope, f, request.GET)
+    qs = drilldown.with_case_figures(qs).order_by("-submitted_at", "-pk")
     if request.GET.get("export") == "xlsx":
         return exports.response(f"{title}-{f.date_from}-{f.date_to}.xlsx", [case_sheet(title, qs)])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -468,8 +469,8 @@ def report(request):
         month = today.replace(day=1)
     mf = f.with_month(month)
     export = request.GET.get("export") == "xlsx"
-    limit = selectors.EXPORT_LIST_LIMIT if export else selectors.PAGE_LIST_LIMIT
-    figures = selectors.dashboard(scope, mf, today=today, list_limit=limit)
+    limit = figs.EXPORT_LIST_LIMIT if export else figs.PAGE_LIST_LIMIT
+    figures = figs.dashboard(scope, mf, today=today, list_limit=limit)
     if export:
         return exports.response(f"获得电力月度报告-{month:%Y-%m}.xlsx", dashboard_sheets(figures, mf))
     prev = (month - timedelta(days=1)).replace(day=1)
@@ -483,7 +484,7 @@ def report(request):
             "f": mf,
             "figures": figures,
             "scope": scope,
-            "states": [(s, ApplicationState(s).label, figures["states"][s]) for s in selectors.CASE_STATES],
+            "states": [(s, ApplicationState(s).label, figures["states"][s]) for s in figs.CASE_STATES],
             "generated_at": timezone.now(),
             "prev_url": request.path + "?" + urlencode({**base, "month": f"{prev:%Y-%m}"}),
             "next_url": request.path + "?" + urlencode({**base, "month": f"{nxt:%Y-%m}"}),
@@ -498,7 +499,7 @@ def report(request):
 
 
 def _case_clocks_visible(scope):
-    return selectors.stage_clocks(scope, selectors.default_filters(timezone.localdate()))
+    return figs.stage_clocks(scope, figs.default_filters(timezone.localdate()))
 
 
 @login_required
@@ -536,7 +537,7 @@ def _orders_for_user(user):
     scope = scope_for(user)
     visible = Q(responsible_org_id__in=user.organisation_family_ids or [])
     if scope is not None:
-        visible |= Q(pk__in=selectors.orders_visible(scope).values("pk"))
+        visible |= Q(pk__in=figs.orders_visible(scope).values("pk"))
     return SupervisionOrder.objects.filter(visible)
 
 
@@ -654,7 +655,7 @@ def _credit_sheet(records, title):
 
 def _credit_page(request, *, title, records, party):
     records = list(records)
-    selectors.attach_case_numbers(records)
+    credit.attach_case_numbers(records)
     if request.GET.get("export") == "xlsx":
         return exports.response(f"信用记录-{title}.xlsx", [_credit_sheet(records, title)])
     return render(
@@ -680,8 +681,8 @@ def credit_index(request):
         request,
         "supervision/credit_index.html",
         {
-            "organisations": selectors.credit_summary_by_organisation(),
-            "applicants": selectors.credit_summary_by_applicant(),
+            "organisations": credit.credit_summary_by_organisation(),
+            "applicants": credit.credit_summary_by_applicant(),
             "may_add": can(request.user, "supervision.add_credit_record"),
         },
     )
@@ -696,7 +697,7 @@ def credit_organisation(request, code):
     return _credit_page(
         request,
         title=organisation.name,
-        records=selectors.credit_records(organisation=organisation),
+        records=credit.credit_records(organisation=organisation),
         party=organisation,
     )
 
@@ -706,7 +707,7 @@ def credit_organisation(request, code):
 def credit_applicant(request, user_pk):
     if not can(request.user, "supervision.view_credit_records"):
         raise PermissionDenied
-    records = selectors.credit_records(applicant_id=user_pk)
+    records = credit.credit_records(applicant_id=user_pk)
     first = records.first()
     if first is None:
         raise Http404
@@ -816,7 +817,7 @@ def guide(request):
             "policy": policy,
             "categories": categories,
             "commitments": commitments,
-            "live": selectors.public_figures(today),
+            "live": figs.public_figures(today),
         },
     )
 

@@ -7,7 +7,7 @@ from accounts.models import Organisation, OrganisationKind
 from deadlines.models import CreditRecord
 
 from .categories import CATEGORIES
-from .selectors import Filters, default_filters
+from .figures import Filters, default_filters
 from .services import MANUAL_KINDS
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]

@@ -5,20 +5,21 @@ from datetime import date
 import pytest
 import time_machine
 
-from supervision import selectors
+from supervision import drilldown
+from supervision import figures as figs
 from supervision.scope import scope_for
 from supervision.summary import figures_refresh
 from tests.supervision.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
-PERIOD = selectors.Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
+PERIOD = figs.Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
 
 
 @pytest.fixture
 def figures(dataset, gxj):
     with time_machine.travel(NOW, tick=False):
-        return selectors.dashboard(scope_for(gxj), PERIOD, today=NOW.date())
+        return figs.dashboard(scope_for(gxj), PERIOD, today=NOW.date())
 
 
 def _cell(durations, stage, category="all"):
@@ -169,25 +170,25 @@ def test_satisfaction(dataset, gxj):
         application=dataset.D, customer=dataset.customer, score=3, rated_at=sh(2026, 9, 1, 9)
     )
     figures_refresh()
-    s = selectors.satisfaction(scope_for(gxj), PERIOD)
+    s = figs.satisfaction(scope_for(gxj), PERIOD)
     assert (s["n"], s["mean"], s["s5"], s["s4"], s["s3"]) == (2, 4.0, 1, 0, 1)
 
 
 def test_filters_category_and_organisation(dataset, gxj):
     scope = scope_for(gxj)
-    lv = selectors.Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, category="lv_plain")
-    assert selectors.state_counts(scope, lv)["total"] == 2
-    assert selectors.commitments(scope, lv)["n"] == 2
+    lv = figs.Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, category="lv_plain")
+    assert figs.state_counts(scope, lv)["total"] == 2
+    assert figs.commitments(scope, lv)["n"] == 2
     from accounts.models import Organisation
 
     cgzf = Organisation.objects.get(code="cgzf")
-    by_org = selectors.Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, org_id=cgzf.pk)
-    assert selectors.state_counts(scope, by_org)["total"] == 1  # C only
-    stages = [r["stage"] for r in selectors.stage_durations(scope, by_org)["rows"]]
+    by_org = figs.Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, org_id=cgzf.pk)
+    assert figs.state_counts(scope, by_org)["total"] == 1  # C only
+    stages = [r["stage"] for r in figs.stage_durations(scope, by_org)["rows"]]
     assert stages == ["road_permit"]  # C is not connected: no overall time yet
-    september = selectors.Filters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30))
-    assert selectors.commitments(scope, september)["n"] == 1  # A only
-    assert selectors.state_counts(scope, september)["total"] == 5
+    september = figs.Filters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30))
+    assert figs.commitments(scope, september)["n"] == 1  # A only
+    assert figs.state_counts(scope, september)["total"] == 5
 
 
 def test_drill_down_gives_the_cases_behind_each_figure(dataset, gxj):
@@ -195,7 +196,7 @@ def test_drill_down_gives_the_cases_behind_each_figure(dataset, gxj):
     d = dataset
 
     def numbers(**params):
-        _title, qs = selectors.drill_down(scope, PERIOD, params)
+        _title, qs = drilldown.drill_down(scope, PERIOD, params)
         return sorted(qs.values_list("number", flat=True))
 
     assert numbers(fig="state", state="connected") == sorted([d.A.number, d.B.number, d.D.number])

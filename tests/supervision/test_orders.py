@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from deadlines.models import Notification
 from supervision import services
+from supervision.figures import orders_for_application
 from supervision.models import SupervisionOrder
-from supervision.selectors import orders_for_application
 from tests.supervision.conftest import NOW, PERIOD
 
 pytestmark = pytest.mark.django_db

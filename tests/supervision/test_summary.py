@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import Avg, Count
 
 from deadlines.models import StageClock
-from supervision import selectors
+from supervision import figures
 from supervision.aggregates import PercentileCont
 from supervision.models import FigureRefresh, StageMonth
 from supervision.scope import scope_for
@@ -19,7 +19,7 @@ from tests.supervision.conftest import NOW, PERIOD
 
 pytestmark = pytest.mark.django_db
 
-F = selectors.Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
+F = figures.Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
 
 
 def test_histogram_percentiles_equal_percentile_cont_on_the_clocks(dataset, gxj):
@@ -32,7 +32,7 @@ def test_histogram_percentiles_equal_percentile_cont_on_the_clocks(dataset, gxj)
         )
         .order_by()
     }
-    summary = {r["stage"]: r["cells"][0] for r in selectors.stage_durations(scope_for(gxj), F)["rows"]}
+    summary = {r["stage"]: r["cells"][0] for r in figures.stage_durations(scope_for(gxj), F)["rows"]}
     assert set(summary) == set(live)
     for stage, row in live.items():
         assert summary[stage]["n"] == row["n"]

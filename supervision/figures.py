@@ -10,7 +10,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.db.models import (
     Count,
     DateTimeField,
@@ -32,9 +31,8 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, ApplicationState
 from deadlines.calendar import SHANGHAI, end_of_day, start_of_day
-from deadlines.models import CalendarDay, CreditRecord, Level, StageClock, StageCode
+from deadlines.models import CalendarDay, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
-from deadlines.selectors import with_current_stage
 
 from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
 from .models import CaseMonth, OrderState, StageMonth, SupervisionOrder
@@ -517,13 +515,6 @@ def indicators(scope, f) -> dict:
     return {"rows": rows, "commitments": working}
 
 
-def _rating_model():
-    try:
-        return apps.get_model("applications", "SatisfactionRating")
-    except LookupError:
-        return None
-
-
 def satisfaction(scope, f) -> dict:
     """Ratings given in the period on cases in scope: count, mean score, count per score."""
     agg = case_rows(scope, f, "rated").aggregate(
@@ -657,138 +648,7 @@ def _dashboard(scope, f, *, today, list_limit) -> dict:
     }
 
 
-# --- Drill-down: the cases behind a figure -----------------------------------------------------------------
-
-
-def _ids(qs):
-    return qs.values("subject_id")
-
-
-def drill_down(scope: Scope, f: Filters, params) -> tuple[str, QuerySet]:
-    """(title, cases) behind one figure. ``params`` is the query dict: ``fig`` names the figure, the
-    rest its coordinates (``state``, ``stage``, ``level``, ``cat``, ``late``, ``month``, ``score``, ...).
-    An unknown figure gives no cases."""
-    fig = params.get("fig", "")
-    stage = params.get("stage", "")
-    level = params.get("level", "")
-    cat = params.get("cat", "")
-    if cat and cat not in CATEGORY_Q:
-        cat = ""
-    base = cases(scope, f)
-    title = ""
-    qs = base.none()
-    if fig == "state":
-        state = params.get("state", "")
-        qs = _in_period(base, "submitted_at", f)
-        if state in CASE_STATES:
-            qs = qs.filter(state=state)
-            title = _("状态：%(s)s") % {"s": ApplicationState(state).label}
-        else:
-            title = _("期间内提交的申请")
-    elif fig == "open" and stage in STAGE_ORDER:
-        clocks = stage_clocks(scope, f).filter(
-            stage=stage, finished_at__isnull=True, cancelled_at__isnull=True
-        )
-        if level == "paused":
-            clocks = clocks.filter(paused_at__isnull=False)
-        elif level in Level.values:
-            clocks = clocks.filter(level=level)
-        qs = base.filter(pk__in=_ids(clocks))
-        title = _("在办：%(stage)s") % {"stage": StageCode(stage).label}
-    elif fig == "level" and level in LIST_LEVELS:
-        clocks = stage_clocks(scope, f).filter(
-            level=level, finished_at__isnull=True, cancelled_at__isnull=True
-        )
-        qs = base.filter(pk__in=_ids(clocks))
-        title = Level(level).label
-    elif fig == "stage_time" and (stage in STAGE_ORDER or stage == OVERALL):
-        source = overall_clocks(scope, f) if stage == OVERALL else stage_clocks(scope, f)
-        qs = base.filter(pk__in=_ids(_finished(source.filter(stage=stage), f)))
-        title = _("办结：%(stage)s") % {"stage": StageCode(stage).label}
-    elif fig == "org" and params.get("org_id", "").isdigit():
-        clocks = (
-            stage_clocks(scope, f)
-            .filter(responsible_org_id=int(params["org_id"]))
-            .exclude(stage__in=UNJUDGED_STAGES)
-        )
-        if params.get("open_overdue"):
-            clocks = clocks.filter(
-                finished_at__isnull=True,
-                cancelled_at__isnull=True,
-                level__in=(Level.OVERDUE, Level.ESCALATED),
-            )
-        else:
-            clocks = _finished(clocks, f)
-            if params.get("late"):
-                clocks = clocks.filter(finished_late=True)
-        qs = base.filter(pk__in=_ids(clocks))
-        title = _("责任单位办理情况")
-    elif fig == "commitment":
-        clocks = _finished(overall_clocks(scope, f), f)
-        if params.get("broken"):
-            clocks = clocks.filter(finished_late=True)
-        qs = base.filter(pk__in=_ids(clocks))
-        title = _("超出承诺时间") if params.get("broken") else _("期间内送电")
-    elif fig == "open_broken":
-        clocks = overall_clocks(scope, f).filter(
-            finished_at__isnull=True, cancelled_at__isnull=True, level__in=(Level.OVERDUE, Level.ESCALATED)
-        )
-        qs = base.filter(pk__in=_ids(clocks))
-        title = _("在办已超承诺时间")
-    elif fig == "month":
-        try:
-            month = date.fromisoformat(params.get("month", "") + "-01")
-        except ValueError:
-            month = None
-        if month is not None:
-            clocks = _finished(overall_clocks(scope, f), f.with_month(month))
-            clocks = _in_period(clocks, "finished_at", f)
-            if params.get("broken"):
-                clocks = clocks.filter(finished_late=True)
-            qs = base.filter(pk__in=_ids(clocks))
-            title = _("%(month)s 送电") % {"month": f"{month:%Y-%m}"}
-    elif fig == "submitted_month":
-        try:
-            month = date.fromisoformat(params.get("month", "") + "-01")
-        except ValueError:
-            month = None
-        if month is not None:
-            qs = _in_period(_in_period(base, "submitted_at", f.with_month(month)), "submitted_at", f)
-            title = _("%(month)s 提交") % {"month": f"{month:%Y-%m}"}
-    elif fig == "connected":
-        qs = _in_period(base, "connected_at", f).filter(submitted_at__isnull=False)
-        if params.get("zero"):
-            qs = qs.filter(zero_investment=True)
-        title = _("期间内送电")
-    elif fig == "satisfaction":
-        Rating = _rating_model()  # noqa: N806
-        if Rating is not None:
-            ratings = _in_period(Rating.objects.all(), "rated_at", f)
-            if params.get("score", "").isdigit():
-                ratings = ratings.filter(score=int(params["score"]))
-            qs = base.filter(pk__in=ratings.values("application_id"))
-            title = _("满意度评价")
-    if cat:
-        qs = qs.filter(CATEGORY_Q[cat])
-    return str(title), qs
-
-
-def with_case_figures(qs: QuerySet) -> QuerySet:
-    """Annotate each case with its overall working days, its current stage and level (for lists)."""
-    ct = _app_ct_id()
-    overall = StageClock.objects.filter(
-        subject_type_id=ct, subject_id=OuterRef("pk"), stage=OVERALL
-    ).order_by("-pk")
-    return with_current_stage(
-        qs.annotate(
-            overall_days=Subquery(overall.values("elapsed_working_days")[:1]),
-            overall_late=Subquery(overall.values("finished_late")[:1]),
-        ),
-        ct,
-    ).select_related("account_manager")
-
-
-# --- For the case page (the portal engineer's) -------------------------------------------------------------
+# --- For the case page -------------------------------------------------------------
 
 
 def orders_for_application(application) -> list[SupervisionOrder]:
@@ -800,53 +660,6 @@ def orders_for_application(application) -> list[SupervisionOrder]:
         .prefetch_related("events__actor", "events__organisation")
         .order_by("issued_at", "pk")
     )
-
-
-# --- Credit records ----------------------------------------------------------------------------------------
-
-
-def credit_summary_by_organisation() -> list[dict]:
-    return list(
-        CreditRecord.objects.filter(organisation__isnull=False)
-        .values("organisation", "organisation__name", "organisation__code")
-        .annotate(
-            total=Count("pk"),
-            active=Count("pk", filter=Q(state=CreditRecord.State.ACTIVE)),
-            corrected=Count("pk", filter=Q(state=CreditRecord.State.CORRECTED)),
-            days_late=Coalesce(Sum("working_days_late"), 0),
-        )
-        .order_by("-active", "organisation__name")
-    )
-
-
-def credit_summary_by_applicant() -> list[dict]:
-    return list(
-        CreditRecord.objects.filter(applicant__isnull=False)
-        .values("applicant", "applicant_name")
-        .annotate(
-            total=Count("pk"),
-            active=Count("pk", filter=Q(state=CreditRecord.State.ACTIVE)),
-            corrected=Count("pk", filter=Q(state=CreditRecord.State.CORRECTED)),
-        )
-        .order_by("-active", "applicant_name")
-    )
-
-
-def credit_records(**filters) -> QuerySet:
-    return (
-        CreditRecord.objects.filter(**filters)
-        .select_related("organisation", "applicant", "recorded_by", "corrected_by")
-        .prefetch_related("supervision_events__actor")
-        .order_by("-recorded_at", "-pk")
-    )
-
-
-def attach_case_numbers(records) -> None:
-    ct = _app_ct_id()
-    ids = {r.subject_id for r in records if r.subject_type_id == ct and r.subject_id}
-    numbers = dict(Application.objects.filter(pk__in=ids).values_list("pk", "number"))
-    for r in records:
-        r.case_number = numbers.get(r.subject_id) if r.subject_type_id == ct else None
 
 
 # --- The public page ---------------------------------------------------------------------------------------
