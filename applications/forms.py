@@ -8,20 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
-from .models import GENERATED_KINDS, ApplicantType, Business, DocumentKind, Voltage, required_materials
-from .satisfaction import MAX_SCORE, MIN_SCORE
-
-APPLICATION_FIELDS = (
-    "business",
-    "voltage",
-    "power_sources",
-    "applicant_type",
-    "applicant_name",
-    "id_number",
-    "contact_phone",
-    "address",
-    "capacity_kva",
+from .models import (
+    APPLICATION_FIELDS,
+    GENERATED_KINDS,
+    ApplicantType,
+    Business,
+    DocumentKind,
+    Voltage,
+    required_materials,
 )
+from .satisfaction import MAX_SCORE, MIN_SCORE
 
 # Why the case needs each material (shown beside it on the application form).
 MATERIAL_REASONS = {

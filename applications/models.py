@@ -38,6 +38,18 @@ S = ApplicationState
 CLOSED_STATES = frozenset({S.CONNECTED, S.WITHDRAWN, S.TERMINATED})
 OPEN_STATES = [s.value for s in S if s not in CLOSED_STATES]
 # States in which the case has been submitted and its clocks may run.
+# The fields the customer fills in (and edits while the case is a draft or returned).
+APPLICATION_FIELDS = (
+    "business",
+    "voltage",
+    "power_sources",
+    "applicant_type",
+    "applicant_name",
+    "id_number",
+    "contact_phone",
+    "address",
+    "capacity_kva",
+)
 WORKED_STATES = [s.value for s in S if s not in CLOSED_STATES and s != S.DRAFT]
 
 

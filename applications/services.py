@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from . import validation as v
 from .models import (
+    CLOSED_STATES,
     GENERATED_KINDS,
     ApplicantType,
     Application,
@@ -125,7 +126,7 @@ def application_create(*, customer, data: dict, at: datetime | None = None) -> A
                 id_number=cleaned["id_number"],
                 address_key=Application(address=cleaned["address"]).address_key,
             )
-            .exclude(state__in=[S.CONNECTED, S.WITHDRAWN, S.TERMINATED])
+            .exclude(state__in=CLOSED_STATES)
             .first()
         )
         if found is None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validators import validate_credit_code, validate_mobile, validate_resident_id
 
 from .models import (
+    APPLICATION_FIELDS,
     GENERATED_KINDS,
     OPEN_STATES,
     ApplicantType,
@@ -94,20 +95,7 @@ def clean_application(*, customer, data: dict, instance: Application | None = No
     Raises ValidationError({field: [...]}) listing every problem at once.
     """
     if instance is not None:
-        merged = {
-            f: getattr(instance, f)
-            for f in (
-                "business",
-                "voltage",
-                "power_sources",
-                "applicant_type",
-                "applicant_name",
-                "id_number",
-                "contact_phone",
-                "address",
-                "capacity_kva",
-            )
-        }
+        merged = {f: getattr(instance, f) for f in APPLICATION_FIELDS}
         merged.update({k: v for k, v in data.items()})
         data = merged
     errors: dict[str, list] = {}
@@ -283,6 +271,26 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
+def check_file(file) -> tuple[ValidationError | None, dict]:
+    """An uploaded file's problem (none chosen, too large, not a PDF, JPEG or PNG by its content), or
+    its facts: ``content_type``, ``size`` and ``sha256``. Every upload of the portal is checked here."""
+    if file is None:
+        return _err(_("请选择要上传的文件。"), FILE_REQUIRED), {}
+    if file.size > settings.UPLOAD_MAX_BYTES:
+        mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+        return _err(_("文件不能超过 %(mb)s MB。"), FILE_TOO_LARGE, {"mb": mb}), {}
+    file.seek(0)
+    content_type = sniff_content_type(file.read(16))
+    if content_type is None:
+        return _err(_("只接受 PDF、JPEG 或 PNG 文件。"), FILE_TYPE), {}
+    file.seek(0)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return None, {"content_type": content_type, "size": file.size, "sha256": digest.hexdigest()}
+
+
 def clean_upload(*, kind, file, valid_until) -> dict:
     """Check an uploaded document by content and size; return kind, content type, size, digest."""
     errors: dict[str, list] = {}
@@ -293,28 +301,11 @@ def clean_upload(*, kind, file, valid_until) -> dict:
         errors["kind"] = [_err(_("请选择有效的资料类别。"), INVALID_CHOICE)]
     else:
         cleaned["kind"] = kind
-    if file is None:
-        errors["file"] = [_err(_("请选择要上传的文件。"), FILE_REQUIRED)]
-    elif file.size > settings.UPLOAD_MAX_BYTES:
-        errors["file"] = [
-            _err(
-                _("文件不能超过 %(mb)s MB。"),
-                FILE_TOO_LARGE,
-                {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
-            )
-        ]
+    problem, facts = check_file(file)
+    if problem is not None:
+        errors["file"] = [problem]
     else:
-        file.seek(0)
-        content_type = sniff_content_type(file.read(16))
-        if content_type is None:
-            errors["file"] = [_err(_("只接受 PDF、JPEG 或 PNG 文件。"), FILE_TYPE)]
-        else:
-            file.seek(0)
-            digest = hashlib.sha256()
-            for chunk in file.chunks():
-                digest.update(chunk)
-            file.seek(0)
-            cleaned.update(content_type=content_type, size=file.size, sha256=digest.hexdigest())
+        cleaned.update(facts)
     if valid_until is not None and valid_until < timezone.localdate():
         errors["valid_until"] = [_err(_("有效期已过，不能上传过期的资料。"), VALID_UNTIL_PAST)]
     cleaned["valid_until"] = valid_until

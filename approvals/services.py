@@ -9,7 +9,6 @@ even when the last two permits are granted at the same moment. Each transition w
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -21,7 +20,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from accounts.models import Organisation, RoleCode, User
 from applications.models import Application, ApplicationState
 from applications.services import application_permit_refused, application_permits_granted
-from applications.validation import sniff_content_type
+from applications.validation import check_file
 from deadlines import clocks
 from deadlines.clocks import clocks_for
 from deadlines.notifications import notify
@@ -534,31 +533,11 @@ def shared_document_upload(
     )
     if len(title) > 100:
         errors["title"] = [_err(_("最多 %(max)s 个字符。"), TOO_LONG, {"max": 100})]
-    content_type = None
-    if file is None:
-        errors["file"] = [_err(_("请选择要上传的文件。"), FILE_REQUIRED)]
-    elif file.size > settings.UPLOAD_MAX_BYTES:
-        errors["file"] = [
-            _err(
-                _("文件不能超过 %(mb)s MB。"),
-                FILE_TOO_LARGE,
-                {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
-            )
-        ]
-    else:
-        file.seek(0)
-        content_type = sniff_content_type(file.read(16))
-        if content_type is None:
-            errors["file"] = [_err(_("只接受 PDF、JPEG 或 PNG 文件。"), FILE_TYPE)]
+    problem, facts = check_file(file)
+    if problem is not None:
+        errors["file"] = [problem]
     if errors:
         raise ValidationError(errors)
-    import hashlib
-
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
     with transaction.atomic():
         # The case row lock serialises version numbers of concurrent uploads.
         Application.objects.select_for_update(of=("self",)).get(pk=task.application_id)
@@ -575,9 +554,9 @@ def shared_document_upload(
             title=title,
             version=last + 1,
             original_name=(getattr(file, "name", "") or "")[-200:],
-            content_type=content_type,
-            size=file.size,
-            sha256=digest.hexdigest(),
+            content_type=facts["content_type"],
+            size=facts["size"],
+            sha256=facts["sha256"],
             uploaded_by=actor,
             uploaded_at=at,
         )

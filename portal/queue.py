@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from applications import portal_services, selectors
 from applications.models import (
+    OPEN_STATES,
     Voltage,
     may,
 )
@@ -26,8 +27,6 @@ from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
 
 from .common import LEVEL_ORDER, PAGE_SIZE, QUEUE_OPEN, S, list_row
-
-OPEN_VALUES = [s for s in S.values if s not in (S.CONNECTED, S.WITHDRAWN, S.TERMINATED)]
 
 
 def _urgency(qs):
@@ -67,7 +66,7 @@ def queue(request):
     state = params.get("state", QUEUE_OPEN)
     qs = base
     if state == QUEUE_OPEN:
-        qs = qs.filter(state__in=OPEN_VALUES)
+        qs = qs.filter(state__in=OPEN_STATES)
     elif state in S.values:
         qs = qs.filter(state=state)
     if params.get("voltage") in Voltage.values:
@@ -93,7 +92,7 @@ def queue(request):
     state_counts = {
         row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))
     }
-    level_counts = _level_counts(base.filter(state__in=OPEN_VALUES))
+    level_counts = _level_counts(base.filter(state__in=OPEN_STATES))
     query = params.copy()
     query.pop("page", None)
     context = {
