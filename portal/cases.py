@@ -8,6 +8,7 @@ longer allows is a 409 ("someone else moved the case first").
 """
 
 from collections import defaultdict
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -73,8 +74,6 @@ CUSTOMER_STEPS = (
 # Helpers ---------------------------------------------------------------------------------------------
 
 
-
-
 def _done(request, application, message):
     """After a successful action: back to the case page (htmx follows with a full navigation)."""
     messages.success(request, message)
@@ -90,8 +89,6 @@ def _conflict_message(application) -> str:
     return _("该申请已被他人处理（当前状态：%(state)s），请刷新页面后重试。") % {
         "state": application.get_state_display()
     }
-
-
 
 
 def stage_row(clock, now) -> dict:
@@ -348,6 +345,26 @@ def _failed(request, application, *, key, form=None, status, problem=None, parti
     return render(request, "applications/detail.html", context, status=status)
 
 
+def _act(request, application, action, *, key, form=None, done, partial=None):
+    """Run ``action`` (a service call) for a form of the case page and answer as every form does: the
+    case page again after success; the form with its errors (400), "someone moved the case first"
+    (409) or 404 for an action that is not the user's."""
+    fail = {"key": key, "form": form, "partial": partial}
+    try:
+        action()
+    except PermissionDenied:
+        raise Http404
+    except TransitionNotAllowed as exc:
+        application.refresh_from_db()
+        problem = str(exc) or _conflict_message(application)
+        return _failed(request, application, status=409, problem=problem, **fail)
+    except ValidationError as exc:
+        if form is not None:
+            apply_errors(form, exc)
+        return _failed(request, application, status=400, **fail)
+    return _done(request, application, done)
+
+
 def _moved_on(request, application) -> bool:
     expected = request.POST.get("expected_state")
     return bool(expected) and expected != application.state
@@ -413,29 +430,27 @@ def pause(request, pk):
     application = case_or_404(request.user, pk)
     form = PauseForm(request.POST, prefix="pause")
     reason = (request.POST.get("pause-reason") or "").strip()
-    try:
-        services.application_pause(application_id=application.pk, actor=request.user, reason=reason)
-    except PermissionDenied:
-        raise Http404
-    except TransitionNotAllowed as exc:
-        return _failed(request, application, key="pause", form=form, status=409, problem=str(exc))
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _failed(request, application, key="pause", form=form, status=400)
-    return _done(request, application, _("计时已暂停。"))
+    return _act(
+        request,
+        application,
+        partial(services.application_pause, application_id=application.pk, actor=request.user, reason=reason),
+        key="pause",
+        form=form,
+        done=_("计时已暂停。"),
+    )
 
 
 @login_required
 @require_POST
 def resume(request, pk):
     application = case_or_404(request.user, pk)
-    try:
-        services.application_resume(application_id=application.pk, actor=request.user)
-    except PermissionDenied:
-        raise Http404
-    except TransitionNotAllowed as exc:
-        return _failed(request, application, key="resume", status=409, problem=str(exc))
-    return _done(request, application, _("已恢复计时。"))
+    return _act(
+        request,
+        application,
+        partial(services.application_resume, application_id=application.pk, actor=request.user),
+        key="resume",
+        done=_("已恢复计时。"),
+    )
 
 
 @login_required
@@ -444,20 +459,13 @@ def assign(request, pk):
     application = case_or_404(request.user, pk)
     managers = portal_services.account_managers()
     form = AssignManagerForm(request.POST, prefix="assign", managers=managers)
-    try:
-        portal_services.application_assign_manager(
-            application_id=application.pk,
-            actor=request.user,
-            manager_id=request.POST.get("assign-account_manager"),
-        )
-    except PermissionDenied:
-        raise Http404
-    except TransitionNotAllowed as exc:
-        return _failed(request, application, key="assign", form=form, status=409, problem=str(exc))
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _failed(request, application, key="assign", form=form, status=400)
-    return _done(request, application, _("客户经理已指定。"))
+    assign = partial(
+        portal_services.application_assign_manager,
+        application_id=application.pk,
+        actor=request.user,
+        manager_id=request.POST.get("assign-account_manager"),
+    )
+    return _act(request, application, assign, key="assign", form=form, done=_("客户经理已指定。"))
 
 
 @login_required
@@ -465,21 +473,14 @@ def assign(request, pk):
 def rate(request, pk):
     application = case_or_404(request.user, pk)
     form = RatingForm(request.POST, prefix="rating")
-    try:
-        portal_services.application_rate(
-            application_id=application.pk,
-            actor=request.user,
-            score=request.POST.get("rating-score"),
-            comment=request.POST.get("rating-comment") or "",
-        )
-    except PermissionDenied:
-        raise Http404
-    except TransitionNotAllowed as exc:
-        return _failed(request, application, key="rating", form=form, status=409, problem=str(exc))
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _failed(request, application, key="rating", form=form, status=400)
-    return _done(request, application, _("感谢您的评价！"))
+    rate = partial(
+        portal_services.application_rate,
+        application_id=application.pk,
+        actor=request.user,
+        score=request.POST.get("rating-score"),
+        comment=request.POST.get("rating-comment") or "",
+    )
+    return _act(request, application, rate, key="rating", form=form, done=_("感谢您的评价！"))
 
 
 # Staff: the queue ----------------------------------------------------------------------------------------
