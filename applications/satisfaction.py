@@ -1,4 +1,4 @@
-"""The customer's satisfaction rating 满意度评价, given once after power-on (added with the portal issue).
+"""The customer's satisfaction rating 满意度评价, given once after power-on.
 
 The model is imported at the bottom of ``models.py`` so migrations and the admin see it; its writer is
 ``portal_services.application_rate``.
