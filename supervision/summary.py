@@ -175,6 +175,10 @@ def figures_refresh() -> FigureRefresh:
             f"SELECT {CASE_COLUMNS}, COUNT(*), {', '.join(f'SUM({col})' for col in AXIS_SUMS)} "
             f"FROM supervision_caseaxis GROUP BY {CASE_COLUMNS}"
         )
+        if connection.vendor == "postgresql":
+            # The refresh of changes finds a case's rows by their index only if the planner knows the
+            # tables' sizes; autovacuum would tell it only later.
+            cursor.execute("ANALYZE supervision_stagecase, supervision_caseaxis")
         return _record(at, started, None)
 
 
@@ -193,6 +197,8 @@ def figures_refresh_changed() -> FigureRefresh | None:
     with transaction.atomic(), connection.cursor() as cursor:
         if not _lock(cursor, wait=False):
             return last_refresh()
+        # Statements over a thousand rows: compiling them (JIT) would cost more than running them.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"CREATE TEMP TABLE {DIRTY} (id bigint PRIMARY KEY) ON COMMIT DROP")
         cursor.execute(
             f"WITH taken AS (DELETE FROM supervision_summarychange RETURNING application_id) "
