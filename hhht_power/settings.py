@@ -166,8 +166,36 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 NODE_ASSETS_DIR = BASE_DIR / "node_modules"
 if NODE_ASSETS_DIR.exists():
     STATICFILES_DIRS.append(("vendor", NODE_ASSETS_DIR))
+# Private media (the uploaded documents): the local disk by default (one web machine, or a volume every web
+# machine mounts at MEDIA_ROOT), or S3-compatible object storage with MEDIA_STORAGE=s3.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'.")
+_MEDIA_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_STORAGE == "s3":
+    _MEDIA_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            # Keys from the environment; unset, boto3's own chain (instance role, ~/.aws) applies.
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": env.str("S3_SIGNATURE_VERSION", default="s3v4"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+# On S3, downloads are redirects to signed URLs valid this long (else the view streams the object).
+MEDIA_SIGNED_URLS = env.bool("MEDIA_SIGNED_URLS", default=True)
+S3_URL_SECONDS = env.int("S3_URL_SECONDS", default=60)
+# Behind nginx with the local disk: the internal location nginx sends files from (deploy/nginx).
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_BACKEND,
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
