@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "django_prometheus",
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "accounts",
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "hhht_power.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,7 +73,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# Who may read /metrics (addresses or networks); nginx never passes it on (deploy/nginx).
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
 
 ROOT_URLCONF = "hhht_power.urls"
 WSGI_APPLICATION = "hhht_power.wsgi.application"
@@ -280,9 +286,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     # Short timeouts: a request that enqueues after commit must not hang on a dead broker (the rows are
-    # safe; the sweep re-sends them).
+    # safe; the sweep re-sends them). A task not acknowledged within the visibility timeout is given to
+    # another worker: it must exceed the longest task (CELERY_TASK_TIME_LIMIT) by a margin.
     else {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 )
+# The longest task is the summary's first (full) rebuild after an upgrade: minutes at a million cases.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+if not CELERY_BROKER_URL.startswith("filesystem") and CELERY_TASK_TIME_LIMIT * 2 > 3600:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must stay under half the broker's visibility timeout.")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -293,9 +305,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker lost the broker is given to another worker: stop running it here.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler behind a lock in Redis: a second beat started by mistake stays idle.
+CELERY_BEAT_SCHEDULER = "hhht_power.beat:LockedDatabaseScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 DEADLINE_PASS_SECONDS = env.int("DEADLINE_PASS_SECONDS", default=300)
 NOTIFICATION_SWEEP_SECONDS = env.int("NOTIFICATION_SWEEP_SECONDS", default=120)
 # How often the supervision dashboard's summary tables are rebuilt (the dashboard shows their age).

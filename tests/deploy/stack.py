@@ -205,7 +205,7 @@ class Stack:
         self._spawn(
             "beat",
             celery
-            + ["beat", "--loglevel=INFO", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
+            + ["beat", "--loglevel=INFO", "--scheduler", "hhht_power.beat:LockedDatabaseScheduler"],
         )
         self._nginx()
         if self.storage == "s3":
