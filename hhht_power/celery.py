@@ -1,8 +1,9 @@
+import logging
 import os
 import time
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hhht_power.settings")
 
@@ -10,6 +11,7 @@ app = Celery("hhht_power")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+logger = logging.getLogger("hhht_power.tasks")
 # When each task of this process started (task id -> monotonic seconds), until it finishes.
 _started: dict[str, float] = {}
 
@@ -18,17 +20,35 @@ def _periodic(name: str) -> bool:
     return any(entry["task"] == name for entry in app.conf.beat_schedule.values())
 
 
+@before_task_publish.connect
+def _send_log_context(headers=None, **kwargs):
+    from .logs import task_headers
+
+    if headers is not None:
+        task_headers(headers)
+
+
 @task_prerun.connect
 def _note_start(task_id=None, task=None, **kwargs):
-    if task is not None and _periodic(task.name):
+    from .logs import task_context
+
+    if task is not None:
+        task_context(task, task_id)
         _started[task_id] = time.monotonic()
 
 
 @task_postrun.connect
 def _note_finish(task_id=None, task=None, state=None, **kwargs):
-    """A periodic task's last run (for /metrics: the deadline pass's age and duration)."""
-    started = _started.pop(task_id, None)
-    if started is not None:
-        from .runs import record_run
+    """One log line per task; a periodic task's last run also goes to /metrics (hhht_power.runs)."""
+    from structlog.contextvars import clear_contextvars
 
-        record_run(task.name, seconds=time.monotonic() - started, state=state or "")
+    from .runs import record_run
+
+    started = _started.pop(task_id, None)
+    if started is None or task is None:
+        return
+    seconds = time.monotonic() - started
+    logger.info("task %s %s in %.0f ms", task.name, state, seconds * 1000)
+    clear_contextvars()
+    if _periodic(task.name):
+        record_run(task.name, seconds=seconds, state=state or "")

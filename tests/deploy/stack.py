@@ -128,6 +128,7 @@ class Stack:
                 "SUPERVISION_REFRESH_SECONDS": "2",
                 "RISK_REFRESH_SECONDS": "3600",
                 "PYTHONUNBUFFERED": "1",
+                "LOG_FORMAT": "json",
             }
         )
         if self.storage == "s3":
@@ -204,8 +205,7 @@ class Stack:
         )
         self._spawn(
             "beat",
-            celery
-            + ["beat", "--loglevel=INFO", "--scheduler", "hhht_power.beat:LockedDatabaseScheduler"],
+            celery + ["beat", "--loglevel=INFO", "--scheduler", "hhht_power.beat:LockedDatabaseScheduler"],
         )
         self._nginx()
         if self.storage == "s3":

@@ -3,6 +3,7 @@ in, uploads a document that one web instance stores and the other serves, a grid
 the worker delivers the customer's notification and the beat's passes run. Once with the documents on a
 disk both instances share, once on S3 (moto's server)."""
 
+import json
 import re
 
 import pytest
@@ -106,6 +107,20 @@ def test_two_web_instances_behind_nginx_with_worker_and_beat(stack):
         what="the worker to deliver the notification",
         logs=[stack.log("worker")],
     )
+    # nginx's request id, in the web instance's JSON log and in the worker's line of the delivery task.
+    request_id = done.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+
+    def delivery_logged():
+        for line in stack.log("worker").read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"hhht_power.tasks"' in line and "deliver_notifications" in line:
+                entry = json.loads(line)
+                if entry.get("request_id") == request_id:
+                    return entry
+        return None
+
+    entry = wait_for(delivery_logged, seconds=30, what="the delivery's log line", logs=[stack.log("worker")])
+    assert entry["user_id"] == clerk.pk and entry["case_id"] == case.pk
     # The beat runs its passes (the supervision summary among them).
     wait_for(
         FigureRefresh.objects.exists,
