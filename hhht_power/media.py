@@ -33,3 +33,14 @@ def private_file_response(file, *, content_type: str, filename: str) -> HttpResp
         response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT + quote(file.name)
         return response
     return FileResponse(file.open("rb"), content_type=content_type, filename=filename)
+
+
+def bucket_listing():
+    """Lines ``key<TAB>size<TAB>etag<TAB>last modified`` of every object in the media bucket (backups)."""
+    from django.core.files.storage import default_storage
+
+    for page in default_storage.connection.meta.client.get_paginator("list_objects_v2").paginate(
+        Bucket=default_storage.bucket_name
+    ):
+        for item in page.get("Contents", []):
+            yield f"{item['Key']}\t{item['Size']}\t{item['ETag'].strip(chr(34))}\t{item['LastModified'].isoformat()}"

@@ -5,6 +5,7 @@ disk both instances share, once on S3 (moto's server)."""
 
 import json
 import re
+import subprocess
 
 import pytest
 import requests
@@ -13,7 +14,7 @@ from applications.models import ApplicationState
 from deadlines.models import DeliveryState, Notification
 from supervision.models import FigureRefresh
 from tests.applications.factories import PNG_BYTES, case_in_state, grid_staff
-from tests.deploy.stack import Stack, wait_for
+from tests.deploy.stack import ROOT, Stack, wait_for
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,6 +85,11 @@ def test_two_web_instances_behind_nginx_with_worker_and_beat(stack):
         assert "X-Amz-Signature=" in got.history[0].headers["Location"]
         keys = [o["Key"] for o in stack.s3.list_objects_v2(Bucket="hhht-media").get("Contents", [])]
         assert len(keys) == 1 and not (stack.var / "private-media").exists()
+        # A backup on S3 lists the bucket instead of copying it.
+        backup = stack.base / "backup"
+        subprocess.run(["scripts/backup.sh", str(backup)], cwd=ROOT, env=stack.env(), check=True, timeout=120)
+        listing = (backup / "bucket-listing.tsv").read_text().splitlines()
+        assert [line.split("\t")[:2] for line in listing] == [[keys[0], str(len(PNG_BYTES))]]
     # Another customer gets nothing, from either instance.
     stranger = UserFactory(roles=["customer"])
     other = sign_in(stack, stranger.username)
