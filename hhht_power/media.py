@@ -39,8 +39,8 @@ def bucket_listing():
     """Lines ``key<TAB>size<TAB>etag<TAB>last modified`` of every object in the media bucket (backups)."""
     from django.core.files.storage import default_storage
 
-    for page in default_storage.connection.meta.client.get_paginator("list_objects_v2").paginate(
-        Bucket=default_storage.bucket_name
-    ):
+    pages = default_storage.connection.meta.client.get_paginator("list_objects_v2")
+    for page in pages.paginate(Bucket=default_storage.bucket_name):
         for item in page.get("Contents", []):
-            yield f"{item['Key']}\t{item['Size']}\t{item['ETag'].strip(chr(34))}\t{item['LastModified'].isoformat()}"
+            etag = item["ETag"].strip('"')
+            yield f"{item['Key']}\t{item['Size']}\t{etag}\t{item['LastModified'].isoformat()}"
