@@ -12,7 +12,7 @@ TEST_ENV := DATABASE_URL=$${DATABASE_URL:-postgres://hhht:hhht@127.0.0.1:5432/hh
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: run test install assets services lint check-migrations pytest bench clean
+.PHONY: run test install assets services lint check-migrations pytest smoke bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -47,6 +47,11 @@ pytest: install
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: services install lint check-migrations pytest
+
+# The deployment on loopback (nginx, two web instances, worker, beat, Redis, S3), the restore drill,
+# metrics, logs and the beat lock: a part of `make test`, alone here.
+smoke: services install
+	$(TEST_ENV) $(VENV)/bin/pytest tests/deploy $(PYTEST_ARGS)
 
 bench: install
 	@echo "See bench/README.md for the benchmarks and their options."

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import CharField, DateTimeField, Prefetch, Value
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from django_fsm import TransitionNotAllowed
@@ -23,6 +23,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from accounts.authentication import TokenAuthentication, forget, remembered
+from hhht_power.media import private_file_response
 
 from . import selectors, services, sql_reads
 from .models import Application, ApplicationState, Document, Voltage
@@ -469,11 +470,11 @@ class DocumentDetail(generics.RetrieveAPIView):
         return selectors.documents_visible_to(self.request.user)
 
 
-def document_file_response(user, pk) -> FileResponse:
+def document_file_response(user, pk) -> HttpResponse:
     """The file of a document ``user`` may see, never cached by shared caches; 404 otherwise."""
     doc = get_object_or_404(selectors.documents_visible_to(user), pk=pk)
-    response = FileResponse(
-        doc.file.open("rb"), content_type=doc.content_type, filename=f"{doc.kind}-{doc.pk}{doc.extension}"
+    response = private_file_response(
+        doc.file, content_type=doc.content_type, filename=f"{doc.kind}-{doc.pk}{doc.extension}"
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -7,7 +7,7 @@ current state (of the task or of the case), joint parts not done, or lost a race
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from django_fsm import TransitionNotAllowed
@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications.api import error_response
+from hhht_power.media import private_file_response
 
 from . import selectors, services
 from .models import ApprovalTask, TaskKind, TaskState
@@ -181,8 +182,8 @@ class SharedDocumentFile(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk):
         doc = get_object_or_404(selectors.shared_documents_visible_to(request.user), pk=pk)
-        response = FileResponse(
-            doc.file.open("rb"),
+        response = private_file_response(
+            doc.file,
             content_type=doc.content_type,
             filename=f"{doc.kind}-{doc.pk}-v{doc.version}{doc.extension}",
         )

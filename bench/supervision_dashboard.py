@@ -10,7 +10,10 @@ with ``--keep`` (``--reuse`` then skips the seeding). N synthetic cases over 202
 inserted set-based (INSERT ... SELECT over generate_series): 60 % LV without external works, 20 % LV
 with external works and permits, 15 % HV single source, 5 % HV dual source; ~96 % connected, the last
 weeks still open at various levels, 2 % terminated; each case with its stage clocks and its overall
-clock (about 5.2 clocks per case). Then it rebuilds the summary tables (what the beat does, timed) and times, warm, the median of ``--repeat`` runs of each figure
+clock (about 5.2 clocks per case). Then it rebuilds the summary tables in full (the command, timed), changes
+``--changes`` cases (acceptances, connections, ratings; the triggers log them), times the refresh of the
+changed cases (what the beat does), with ``--verify`` rebuilds in full again and compares the tables, and
+times, warm, the median of ``--repeat`` runs of each figure
 of ``supervision.figures.dashboard`` and of the whole page as the lead supervisor (市工信局) and as
 市发展改革委, for the default period (the last twelve months) and for one category, and prints them.
 """
@@ -62,6 +65,12 @@ def parse():
     parser.add_argument("--reuse", action="store_true", help="reuse a kept database (no seeding)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-refresh", action="store_true", help="with --reuse: keep the summary tables")
+    parser.add_argument("--changes", type=int, default=1000, help="cases changed before the beat's refresh")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="rebuild in full after the refresh of changes and compare the tables",
+    )
     return parser.parse_args()
 
 
@@ -243,6 +252,92 @@ def seed(connection, n):
     print(f"seeded {apps_n} cases and {clocks_n} clocks in {time.perf_counter() - started:.1f} s")
 
 
+OPEN_STATES = "('submitted', 'accepted', 'designing', 'constructing', 'installing')"
+
+
+def change_cases(connection, k):
+    """What a busy day does to k cases, set-based: 40 % of them open cases whose acceptance finishes,
+    30 % open cases connected (every open clock finished), 30 % connected cases across the whole
+    history rated by their customer. Returns the number of cases the triggers logged."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from applications.models import Application
+    from supervision.models import SummaryChange
+
+    ct = ContentType.objects.get_for_model(Application).pk
+    accepted, connected = k * 4 // 10, k * 3 // 10
+    with connection.cursor() as c:
+        c.execute(
+            f"CREATE TEMP TABLE bench_changed AS SELECT id, row_number() OVER () AS k FROM ("
+            f"SELECT id FROM applications_application WHERE state IN {OPEN_STATES} ORDER BY random() "
+            f"LIMIT %s) s",
+            [accepted + connected],
+        )
+        c.execute(
+            "UPDATE deadlines_stageclock c SET finished_at = a.submitted_at + INTERVAL '20 hours', "
+            "elapsed_working_days = 1, finished_late = false, level = 'on_time' "
+            "FROM applications_application a JOIN bench_changed b ON b.id = a.id "
+            "WHERE c.subject_type_id = %s AND c.subject_id = a.id AND c.stage = 'accept' AND b.k <= %s "
+            "AND c.finished_at IS NULL AND c.cancelled_at IS NULL",
+            [ct, accepted],
+        )
+        c.execute(
+            "UPDATE applications_application SET state = 'accepted' "
+            "WHERE id IN (SELECT id FROM bench_changed WHERE k <= %s)",
+            [accepted],
+        )
+        c.execute(
+            "UPDATE deadlines_stageclock c SET finished_at = a.submitted_at + INTERVAL '6 days', "
+            "elapsed_working_days = 4, finished_late = false, level = 'on_time' "
+            "FROM applications_application a JOIN bench_changed b ON b.id = a.id "
+            "WHERE c.subject_type_id = %s AND c.subject_id = a.id AND b.k > %s "
+            "AND c.finished_at IS NULL AND c.cancelled_at IS NULL",
+            [ct, accepted],
+        )
+        c.execute(
+            "UPDATE applications_application SET state = 'connected', "
+            "connected_at = submitted_at + INTERVAL '6 days', closed_at = submitted_at + INTERVAL '6 days' "
+            "WHERE id IN (SELECT id FROM bench_changed WHERE k > %s)",
+            [accepted],
+        )
+        rated = _insert(
+            c,
+            "applications_satisfactionrating",
+            {
+                "application_id": "a.id",
+                "customer_id": "a.customer_id",
+                "score": "1 + floor(random() * 5)::int",
+                "comment": "''",
+                "rated_at": "a.connected_at + INTERVAL '1 day'",
+            },
+            "FROM applications_application a WHERE a.state = 'connected' AND NOT EXISTS "
+            "(SELECT 1 FROM applications_satisfactionrating r WHERE r.application_id = a.id) "
+            "ORDER BY random() LIMIT %s",
+            [k - accepted - connected],
+        )
+        c.execute("DROP TABLE bench_changed")
+    logged = SummaryChange.objects.values("application_id").distinct().count()
+    print(f"changed {accepted} acceptances, {connected} connections, {rated} ratings: {logged} cases logged")
+    return logged
+
+
+def table_digest(connection):
+    """A digest of both summary tables (sorted rows; seconds rounded to a millisecond)."""
+    with connection.cursor() as c:
+        c.execute(
+            "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT month, stage, category, "
+            "responsible_org_id, coordinating_org_id, case_coords, case_resps, elapsed, late, n "
+            "FROM supervision_stagemonth) t"
+        )
+        stages = c.fetchone()[0]
+        c.execute(
+            "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT axis, month, category, "
+            "case_coords, case_resps, state, score, n, zero_n, cost_sum, cost_n, "
+            "round(calendar_seconds::numeric, 3) FROM supervision_casemonth) t"
+        )
+        return stages, c.fetchone()[0]
+
+
 def timed(fn, repeat):
     """(median, fastest) of ``repeat`` warm runs in ms. On a shared machine the fastest run is the
     better estimate of the work itself; the median says what a user waits meanwhile."""
@@ -313,14 +408,26 @@ def main():
     try:
         if not args.reuse:
             seed(connection, args.n)
-        from supervision.summary import figures_refresh
+        from supervision.summary import figures_refresh, figures_refresh_changed
 
         if not args.skip_refresh:
             record = figures_refresh()
+            full = record.seconds
             print(
-                f"summary tables rebuilt (the beat's job) in {record.seconds:.1f} s: "
+                f"summary tables rebuilt in full (the command) in {full:.1f} s: "
                 f"{record.stage_rows} stage rows, {record.case_rows} case rows"
             )
+            change_cases(connection, args.changes)
+            record = figures_refresh_changed()
+            print(
+                f"refresh of the {record.cases} changed cases (the beat's job) in {record.seconds * 1000:.0f} ms: "
+                f"1/{full / record.seconds:.0f} of the full rebuild (targets: 2 s and 1/50)"
+            )
+            if args.verify:
+                digest = table_digest(connection)
+                record = figures_refresh()
+                same = "the same tables" if table_digest(connection) == digest else "DIFFERENT TABLES"
+                print(f"full rebuild again in {record.seconds:.1f} s: {same} as the refresh of changes")
         from accounts.models import User
         from applications.models import Application
         from deadlines.models import StageClock

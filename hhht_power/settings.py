@@ -11,6 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hhht_power.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HHHT_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "django_prometheus",
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "accounts",
@@ -60,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "hhht_power.metrics.MetricsMiddleware",
+    "hhht_power.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,7 +77,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# Who may read /metrics (addresses or networks); nginx never passes it on (deploy/nginx).
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
 
 ROOT_URLCONF = "hhht_power.urls"
 WSGI_APPLICATION = "hhht_power.wsgi.application"
@@ -167,8 +176,36 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 NODE_ASSETS_DIR = BASE_DIR / "node_modules"
 if NODE_ASSETS_DIR.exists():
     STATICFILES_DIRS.append(("vendor", NODE_ASSETS_DIR))
+# Private media (the uploaded documents): the local disk by default (one web machine, or a volume every web
+# machine mounts at MEDIA_ROOT), or S3-compatible object storage with MEDIA_STORAGE=s3.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'.")
+_MEDIA_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_STORAGE == "s3":
+    _MEDIA_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            # Keys from the environment; unset, boto3's own chain (instance role, ~/.aws) applies.
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": env.str("S3_SIGNATURE_VERSION", default="s3v4"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+# On S3, downloads are redirects to signed URLs valid this long (else the view streams the object).
+MEDIA_SIGNED_URLS = env.bool("MEDIA_SIGNED_URLS", default=True)
+S3_URL_SECONDS = env.int("S3_URL_SECONDS", default=60)
+# Behind nginx with the local disk: the internal location nginx sends files from (deploy/nginx).
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_BACKEND,
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
@@ -253,9 +290,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     # Short timeouts: a request that enqueues after commit must not hang on a dead broker (the rows are
-    # safe; the sweep re-sends them).
+    # safe; the sweep re-sends them). A task not acknowledged within the visibility timeout is given to
+    # another worker: it must exceed the longest task (CELERY_TASK_TIME_LIMIT) by a margin.
     else {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 )
+# The longest task is the summary's first (full) rebuild after an upgrade: minutes at a million cases.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+if not CELERY_BROKER_URL.startswith("filesystem") and CELERY_TASK_TIME_LIMIT * 2 > 3600:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must stay under half the broker's visibility timeout.")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -266,9 +309,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker lost the broker is given to another worker: stop running it here.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers and the beat write through LOGGING (JSON lines, masking) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler behind a lock in Redis: a second beat started by mistake stays idle.
+CELERY_BEAT_SCHEDULER = "hhht_power.beat:LockedDatabaseScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 DEADLINE_PASS_SECONDS = env.int("DEADLINE_PASS_SECONDS", default=300)
 NOTIFICATION_SWEEP_SECONDS = env.int("NOTIFICATION_SWEEP_SECONDS", default=120)
 # How often the supervision dashboard's summary tables are rebuilt (the dashboard shows their age).
@@ -295,11 +344,19 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@hhht-power.l
 SMS_BACKEND = env.str("SMS_BACKEND", default="deadlines.sms.FileSmsBackend")
 SMS_FILE_PATH = VAR_DIR / "sms.log"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"mask_personal": {"()": "accounts.masking.MaskPersonalDataFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: plain text, or one JSON object per line with LOG_FORMAT=json (request id, user id, case id;
+# personal numbers masked): hhht_power.logs.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))
+
+# Error reporting, when a Sentry (or compatible) server is given. No personal data is sent.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Value, When
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from approvals.models import (
     may,
 )
 from deadlines.models import Level
+from hhht_power.media import private_file_response
 
 from .common import promised_day
 
@@ -342,8 +343,8 @@ def comment(request, pk):
 def document(request, pk):
     """A shared permit document, shown in the task page (only to the units working that case's permits)."""
     doc = get_object_or_404(selectors.shared_documents_visible_to(request.user), pk=pk)
-    response = FileResponse(
-        doc.file.open("rb"),
+    response = private_file_response(
+        doc.file,
         content_type=doc.content_type,
         filename=f"{doc.kind}-v{doc.version}{doc.extension}",
     )

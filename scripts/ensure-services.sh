@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL, Redis, Node/npm and headless Chromium (with CJK fonts) are here and running.
+# Make sure PostgreSQL, Redis, Node/npm, nginx and headless Chromium (with CJK fonts) are here, and the
+# first two running.
 # Installs them from Debian's packages when absent (needs root, as on our machines and CI).
 set -euo pipefail
 
@@ -50,6 +51,13 @@ fi
 # Node and npm, for the front-end packages
 if ! command -v npm >/dev/null 2>&1; then
   echo "== installing Node.js and npm"; apt_install nodejs npm
+fi
+
+# nginx, for the deployment smoke test (which starts its own instance on free ports; none is started here)
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "== installing nginx"; apt_install nginx-light
+  # Debian starts the packaged site where services may start: stop it, nothing here needs it.
+  if [ -s /run/nginx.pid ]; then as_root nginx -s quit || true; fi
 fi
 
 # Chromium and CJK fonts, for the browser tests

@@ -9,6 +9,7 @@ history of a credit record (added by hand, corrected 信用修复), beside the r
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -140,17 +141,11 @@ class CreditRecordEvent(models.Model):
         return f"{self.get_kind_display()} #{self.record_id}"
 
 
-# --- Summary tables of the dashboard (refreshed by the beat: supervision.summary.figures_refresh) ---------
+# --- Summary tables of the dashboard (kept by supervision.summary) --------------------------------------
 
 
-class StageMonth(models.Model):
-    """Finished clocks per month of finishing: a working-day histogram per stage, category and unit.
-
-    Stage rows carry the clock's own responsible and coordinating organisation; ``overall`` rows carry
-    the case's sets instead (``case_coords``: every organisation coordinating one of its stages,
-    ``case_resps``: every unit responsible for one, as ",3,7,"), so they follow the supervisor's scope
-    and the organisation filter the way the cases do.
-    """
+class StageKey(models.Model):
+    """The key of a StageMonth row: month of finishing, stage, category, units, working days, lateness."""
 
     month = models.DateField()
     stage = models.CharField(max_length=20)
@@ -161,18 +156,13 @@ class StageMonth(models.Model):
     case_resps = models.CharField(max_length=200, blank=True)
     elapsed = models.IntegerField()
     late = models.BooleanField()
-    n = models.IntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["month", "stage"], name="stagemonth_month_idx")]
-
-    def __str__(self):
-        return f"{self.month:%Y-%m} {self.stage} {self.category} {self.elapsed}: {self.n}"
+        abstract = True
 
 
-class CaseMonth(models.Model):
-    """Cases per month on three axes: ``submitted`` (by state), ``connected`` (cost, zero investment,
-    calendar time) and ``rated`` (satisfaction score), with the case's category and organisation sets."""
+class CaseKey(models.Model):
+    """The key of a CaseMonth row and the sums a connected case adds to it."""
 
     axis = models.CharField(max_length=10)
     month = models.DateField()
@@ -181,26 +171,97 @@ class CaseMonth(models.Model):
     case_resps = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=20, blank=True)
     score = models.SmallIntegerField(null=True)
-    n = models.IntegerField()
     zero_n = models.IntegerField(default=0)
     cost_sum = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     cost_n = models.IntegerField(default=0)
     calendar_seconds = models.FloatField(default=0)
 
     class Meta:
+        abstract = True
+
+
+STAGE_KEY = tuple(f.name for f in StageKey._meta.fields)
+CASE_KEY = ("axis", "month", "category", "case_coords", "case_resps", "state", "score")
+CASE_SUMS = ("n", "zero_n", "cost_sum", "cost_n", "calendar_seconds")
+
+
+class StageMonth(StageKey):
+    """Finished clocks per month of finishing: a working-day histogram per stage, category and unit.
+
+    Stage rows carry the clock's own responsible and coordinating organisation; ``overall`` rows carry
+    the case's sets instead (``case_coords``: every organisation coordinating one of its stages,
+    ``case_resps``: every unit responsible for one, as ",3,7,"), so they follow the supervisor's scope
+    and the organisation filter the way the cases do.
+    """
+
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "stage"], name="stagemonth_month_idx")]
+        constraints = [
+            # One row per key: the refresh of changes adds its differences to it (ON CONFLICT).
+            models.UniqueConstraint(fields=STAGE_KEY, nulls_distinct=False, name="stagemonth_one_row_per_key")
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.stage} {self.category} {self.elapsed}: {self.n}"
+
+
+class CaseMonth(CaseKey):
+    """Cases per month on three axes: ``submitted`` (by state), ``connected`` (cost, zero investment,
+    calendar time) and ``rated`` (satisfaction score), with the case's category and organisation sets."""
+
+    n = models.IntegerField()
+
+    class Meta:
         indexes = [models.Index(fields=["axis", "month"], name="casemonth_axis_month_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=CASE_KEY, nulls_distinct=False, name="casemonth_one_row_per_key")
+        ]
 
     def __str__(self):
         return f"{self.axis} {self.month:%Y-%m} {self.category}: {self.n}"
 
 
+class StageCase(StageKey):
+    """What one finished clock of a case counts in ``StageMonth`` (its key), kept so that a refresh can
+    take a changed case's previous contribution away before adding its new one."""
+
+    application_id = models.BigIntegerField(db_index=True)
+
+    def __str__(self):
+        return f"{self.application_id} {self.stage} {self.month:%Y-%m}"
+
+
+class CaseAxis(CaseKey):
+    """What one case counts in ``CaseMonth`` on one axis (one row each: submitted, connected, rated)."""
+
+    application_id = models.BigIntegerField(db_index=True)
+
+    def __str__(self):
+        return f"{self.application_id} {self.axis} {self.month:%Y-%m}"
+
+
+class SummaryChange(models.Model):
+    """A case whose summary figures must be counted again. Written by database triggers on the cases,
+    their clocks and their ratings, in the same transaction as the change; the refresh consumes them."""
+
+    application_id = models.BigIntegerField()
+    at = models.DateTimeField(db_default=Now())
+
+    def __str__(self):
+        return f"{self.application_id} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
 class FigureRefresh(models.Model):
-    """When the summary tables were last rebuilt, and how long it took (shown on the dashboard)."""
+    """When the summary tables were last refreshed, how long it took and how many cases it counted again
+    (``cases`` is None for a full rebuild); the dashboard shows its age."""
 
     refreshed_at = models.DateTimeField()
     seconds = models.FloatField()
     stage_rows = models.IntegerField()
     case_rows = models.IntegerField()
+    cases = models.IntegerField(null=True)
 
     class Meta:
         ordering = ["-refreshed_at"]

@@ -5,9 +5,13 @@ from celery import shared_task
 
 @shared_task(name="supervision.tasks.refresh_figures")
 def refresh_figures() -> dict:
-    from .summary import figures_refresh
+    """The summary tables brought up to date with the cases changed since the last refresh."""
+    from .summary import figures_refresh_changed
 
-    record = figures_refresh()
-    if record is None:
-        return {}
-    return {"seconds": record.seconds, "stage_rows": record.stage_rows, "case_rows": record.case_rows}
+    record = figures_refresh_changed()
+    return {
+        "seconds": record.seconds,
+        "stage_rows": record.stage_rows,
+        "case_rows": record.case_rows,
+        "cases": record.cases,
+    }
