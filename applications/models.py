@@ -83,9 +83,20 @@ def required_materials(voltage: str) -> tuple[str, ...]:
 
 
 def normalise_address(address: str) -> str:
-    """The key two addresses are compared by: full-width folded, spaces and punctuation dropped."""
+    """The key two addresses are compared by: full-width folded, spaces and punctuation dropped, except
+    that a gap between two digits stays one ``-`` ("12-3号", "12 - 3号" and "12－3号" are one address;
+    "123号" another)."""
     text = unicodedata.normalize("NFKC", address or "").lower()
-    return "".join(ch for ch in text if ch.isalnum())
+    key, gap = [], False
+    for ch in text:
+        if not ch.isalnum():
+            gap = True
+            continue
+        if gap and key and key[-1].isdigit() and ch.isdigit():
+            key.append("-")
+        key.append(ch)
+        gap = False
+    return "".join(key)
 
 
 def _document_path(instance, filename):
@@ -220,11 +231,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("用电申请")
         verbose_name_plural = _("用电申请")
         constraints = [
-            # One open application per applicant and address; a race between two creations loses here.
+            # One submitted, open application per applicant and address: a race between two submissions
+            # loses here. Drafts block nobody (anyone can type a company's code and address).
             models.UniqueConstraint(
                 fields=["id_number", "address_key"],
-                condition=Q(state__in=OPEN_STATES),
+                condition=Q(state__in=WORKED_STATES),
                 name="one_open_application_per_applicant_address",
+            ),
+            # One draft per customer, applicant and address: a double-click on "create" loses here.
+            models.UniqueConstraint(
+                fields=["customer", "id_number", "address_key"],
+                condition=Q(state=ApplicationState.DRAFT),
+                name="one_draft_per_customer_applicant_address",
             ),
         ]
         indexes = [

@@ -145,14 +145,9 @@ def application_create(*, customer, data: dict, at: datetime | None = None) -> A
                 data={"documents": [d.pk for d in application.documents.all()]},
             )
     except IntegrityError:
-        # Lost a race against an identical application created at the same moment.
-        found = (
-            Application.objects.filter(
-                id_number=cleaned["id_number"],
-                address_key=Application(address=cleaned["address"]).address_key,
-            )
-            .exclude(state__in=[S.CONNECTED, S.WITHDRAWN, S.TERMINATED])
-            .first()
+        # Lost a race against the same draft created at the same moment (a double-click).
+        found = v.find_duplicate(
+            customer=customer, id_number=cleaned["id_number"], address=cleaned["address"]
         )
         if found is None:
             raise
@@ -321,18 +316,25 @@ def _submit(application, *, actor, data, at):
         )
     resubmission = application.state == S.RETURNED
     if not resubmission:
+        v.refuse_duplicate_submission(application)
         application.number = application.number or _next_number(at)
         application.submitted_at = at
         application.policy_date = timezone.localdate(at)
         _decide_zero_investment(application)
     application.notice = []
-    _run(
-        application,
-        "submit",
-        actor=actor,
-        at=at,
-        data={"documents": [d.pk for d in application.documents.all()]},
-    )
+    try:
+        with transaction.atomic():
+            _run(
+                application,
+                "submit",
+                actor=actor,
+                at=at,
+                data={"documents": [d.pk for d in application.documents.all()]},
+            )
+    except IntegrityError:
+        # Lost a race against the same applicant and address submitted at the same moment.
+        v.refuse_duplicate_submission(application)
+        raise
     clocks = _clocks()
     if resubmission:
         _resume(application, actor=actor, at=at)

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +17,10 @@ from accounts.validators import validate_credit_code, validate_mobile, validate_
 
 from .models import (
     GENERATED_KINDS,
-    OPEN_STATES,
+    WORKED_STATES,
     ApplicantType,
     Application,
+    ApplicationState,
     Business,
     Document,
     DocumentKind,
@@ -196,28 +198,58 @@ def _clean_capacity(errors, cleaned, data, voltage, applicant_type):
 
 
 def _refuse_duplicate(errors, cleaned, customer, instance):
-    existing = Application.objects.filter(
-        state__in=OPEN_STATES,
+    found = find_duplicate(
+        customer=customer,
         id_number=cleaned["id_number"],
-        address_key=normalise_address(cleaned["address"]),
+        address=cleaned["address"],
+        exclude_pk=instance.pk if instance is not None else None,
     )
-    if instance is not None:
-        existing = existing.exclude(pk=instance.pk)
-    found = existing.only("pk", "number", "customer_id").first()
-    if found is None:
-        return
-    errors["address"] = [duplicate_error(found, customer)]
+    if found is not None:
+        errors["address"] = [duplicate_error(found, customer)]
+
+
+def find_duplicate(*, customer, id_number: str, address: str, exclude_pk=None) -> Application | None:
+    """The case that makes a new one for this applicant and address a duplicate: a submitted, still open
+    case of anyone, or a draft of the same customer. Another customer's draft blocks nothing."""
+    existing = Application.objects.filter(
+        Q(state__in=WORKED_STATES) | Q(state=ApplicationState.DRAFT, customer_id=customer.pk),
+        id_number=id_number,
+        address_key=normalise_address(address),
+    )
+    if exclude_pk is not None:
+        existing = existing.exclude(pk=exclude_pk)
+    return existing.only("pk", "number", "customer_id").order_by("pk").first()
+
+
+def refuse_duplicate_submission(application: Application) -> None:
+    """Raise ValidationError(duplicate_application) when another submitted, open case has the same
+    applicant and address (checked again at submission: drafts are not unique)."""
+    found = (
+        Application.objects.filter(
+            state__in=WORKED_STATES,
+            id_number=application.id_number,
+            address_key=normalise_address(application.address),
+        )
+        .exclude(pk=application.pk)
+        .only("pk", "number", "customer_id")
+        .first()
+    )
+    if found is not None:
+        raise ValidationError({"address": [duplicate_error(found, application.customer)]})
 
 
 def duplicate_error(found: Application, customer) -> ValidationError:
+    """The existing case is named to its owner only; anyone else is sent to the bureau."""
     if found.customer_id == customer.pk:
         return _err(
             _("该申请人在此地址已有办理中的申请（%(ref)s），请勿重复申请。"),
             DUPLICATE_APPLICATION,
             {"ref": found.number or _("草稿 #%(id)s") % {"id": found.pk}, "id": found.pk},
         )
-    # Someone else's case: refuse without showing it.
-    return _err(_("该申请人在此地址已有办理中的申请，请勿重复申请。"), DUPLICATE_APPLICATION)
+    return _err(
+        _("该申请人在此地址已有办理中的申请。如非本人申请，请携带身份证明联系供电局营业厅核实。"),
+        DUPLICATE_APPLICATION,
+    )
 
 
 def clean_documents(*, customer, ids, today=None) -> list[Document]:
