@@ -140,6 +140,27 @@ class Document(models.Model):
         return self.rejected_at is None and (self.valid_until is None or self.valid_until >= day)
 
 
+class PolicyParameter(models.Model):
+    """A numeric rule of the portal that is policy, not code, with the date it takes effect: the upload
+    quota per customer, how long an untouched draft lives. Read with ``validation.policy_parameter``."""
+
+    code = models.SlugField(_("代码"), max_length=40)
+    effective_from = models.DateField(_("施行日期"))
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code", "-effective_from"]
+        verbose_name = _("业务参数")
+        verbose_name_plural = _("业务参数")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "effective_from"], name="policy_parameter_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.code} = {self.value.normalize():f}（{self.effective_from:%Y-%m-%d}）"
+
+
 class NumberSequence(models.Model):
     """The last number handed out per year (HHHT-2026-000123); incremented under a row lock."""
 

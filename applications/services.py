@@ -7,12 +7,13 @@ waits for the lock, finds the state moved and gets ``TransitionNotAllowed`` (HTT
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,7 @@ __all__ = [
     "TransitionNotAllowed",
     "UnknownTransition",
     "application_create",
+    "application_expire_draft",
     "application_pause",
     "application_permit_refused",
     "application_permits_granted",
@@ -47,6 +49,7 @@ __all__ = [
     "application_transition",
     "application_update",
     "document_upload",
+    "drafts_expire",
 ]
 
 # Transitions a user may ask for by name (API and pages); the permit join is run by ``approvals`` only.
@@ -711,3 +714,76 @@ def _next_number(at) -> str:
     NumberSequence.objects.filter(year=year).update(last=F("last") + 1)
     last = NumberSequence.objects.filter(year=year).values_list("last", flat=True).get()
     return f"HHHT-{year}-{last:06d}"
+
+
+# Drafts nobody touches --------------------------------------------------------------------------------
+DRAFT_EXPIRY_WARNING = _(
+    "您的用电申请草稿 %(ref)s 已 %(idle)s 天未修改，将于 %(date)s 自动失效；如需继续办理，请修改或提交。"
+)
+
+
+def _drafts_with_last_change():
+    """Drafts with ``changed_at``: the instant of their last audit entry (created or edited)."""
+    return Application.objects.filter(state=S.DRAFT).annotate(
+        changed_at=Coalesce(Max("audit_entries__at"), F("created_at"))
+    )
+
+
+def drafts_expire(*, at: datetime | None = None) -> dict:
+    """The daily pass over drafts (``applications.tasks.drafts_expire``): a draft unchanged for the policy's
+    ``draft_expiry_days`` is withdrawn (it then blocks nothing and no one), and its customer is warned
+    ``draft_warning_days`` before. Idempotent: a second run changes nothing and sends nothing again."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    expiry_days = int(v.policy_parameter("draft_expiry_days", on=today))
+    warning_days = int(v.policy_parameter("draft_warning_days", on=today))
+    expire_before = at - timedelta(days=expiry_days)
+    expired = 0
+    for pk in _drafts_with_last_change().filter(changed_at__lte=expire_before).values_list("pk", flat=True):
+        expired += application_expire_draft(application_id=pk, at=at) is not None
+    warned = 0
+    due = _drafts_with_last_change().filter(
+        changed_at__gt=expire_before, changed_at__lte=at - timedelta(days=expiry_days - warning_days)
+    )
+    from deadlines.notifications import notify
+
+    for application in due.select_related("customer"):
+        ends = timezone.localtime(application.changed_at + timedelta(days=expiry_days))
+        with transaction.atomic():
+            notify(
+                recipients=[application.customer],
+                kind="application",
+                title=str(
+                    DRAFT_EXPIRY_WARNING
+                    % {
+                        "ref": str(application),
+                        "idle": (at - application.changed_at).days,
+                        "date": f"{ends:%Y-%m-%d %H:%M}",
+                    }
+                ),
+                url=case_url(application),
+                subject=application,
+                # One warning per quiet spell: an edit starts a new one.
+                dedupe_key=f"application:{application.pk}:draft-expiry:{application.changed_at.isoformat()}",
+                at=at,
+            )
+        warned += 1
+    return {"expired": expired, "warned": warned}
+
+
+def application_expire_draft(*, application_id: int, at: datetime | None = None) -> Application | None:
+    """Withdraw one draft left unchanged for ``draft_expiry_days`` (no actor: the portal does it).
+    Returns None when it is no longer a draft or was changed meanwhile."""
+    at = at or timezone.now()
+    expiry_days = int(v.policy_parameter("draft_expiry_days", on=timezone.localdate(at)))
+    with transaction.atomic():
+        application = _locked(application_id)
+        changed_at = (
+            _drafts_with_last_change().filter(pk=application_id).values_list("changed_at", flat=True).first()
+        )
+        if changed_at is None or changed_at > at - timedelta(days=expiry_days):
+            return None
+        application.closed_at = at
+        reason = _("草稿超过 %(days)s 天未修改，已自动失效。") % {"days": expiry_days}
+        _run(application, "withdraw", actor=None, at=at, reason=str(reason), data={"expired": True})
+    return application

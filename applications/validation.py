@@ -24,6 +24,7 @@ from .models import (
     Business,
     Document,
     DocumentKind,
+    PolicyParameter,
     Voltage,
     normalise_address,
 )
@@ -55,13 +56,22 @@ MAX_CAPACITY_KVA = Decimal("100000")
 
 
 def policy_parameter(name: str, on=None):
-    """A numeric parameter of the policy in force on ``on`` (``deadlines.policy``), as a Decimal."""
+    """A numeric parameter of the policy in force on ``on``, as a Decimal: a field of the policy document
+    (``deadlines.policy``), else the latest ``PolicyParameter`` row of that code effective on ``on``.
+    Raises KeyError when neither has it."""
     from deadlines.policy import policy_in_force
 
-    policy = policy_in_force(on or timezone.localdate())
-    value = getattr(policy, name, None)
+    on = on or timezone.localdate()
+    value = getattr(policy_in_force(on), name, None)
     if value is None:
-        value = (getattr(policy, "parameters", None) or {})[name]
+        value = (
+            PolicyParameter.objects.filter(code=name, effective_from__lte=on)
+            .order_by("-effective_from")
+            .values_list("value", flat=True)
+            .first()
+        )
+        if value is None:
+            raise KeyError(name)
     return Decimal(str(value))
 
 

@@ -8,6 +8,7 @@ Defaults are the embedded ones of ``make run`` (SQLite, a filesystem Celery brok
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -287,6 +288,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SUPERVISION_REFRESH_SECONDS,
     },
     "risk-refresh": {"task": "deadlines.tasks.risk_refresh", "schedule": RISK_REFRESH_SECONDS},
+    # Once a day, at night: drafts unchanged too long expire (their customer warned days before).
+    "drafts-expire": {"task": "applications.tasks.drafts_expire", "schedule": crontab(hour=2, minute=30)},
 }
 
 # Outside world: email and SMS.
