@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -26,3 +28,33 @@ class PortalLocaleMiddleware(MiddlewareMixin):
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+def _trusted_proxies() -> list:
+    return [ipaddress.ip_network(entry.strip(), strict=False) for entry in settings.TRUSTED_PROXIES]
+
+
+def client_ip(request) -> str:
+    """The address of the client that sent ``request``.
+
+    ``REMOTE_ADDR``, unless the request comes from a trusted proxy (``DJANGO_TRUSTED_PROXIES``, addresses
+    or networks): then the right-most address of ``X-Forwarded-For`` that is not itself a trusted proxy
+    (the left-most entries are whatever the client claimed, so they are never believed). django-axes
+    (``AXES_CLIENT_IP_CALLABLE``) and the rate limits key on it.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = _trusted_proxies()
+    try:
+        if not proxies or not any(ipaddress.ip_address(remote) in net for net in proxies):
+            return remote
+    except ValueError:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # a malformed header: keep to the proxy's own address
+        if not any(address in net for net in proxies):
+            return str(address)
+    return remote

@@ -148,7 +148,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind the TLS proxy every request comes from the proxy: the client's address is read from
+# X-Forwarded-For only when REMOTE_ADDR is one of these (addresses or networks, comma-separated).
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 
