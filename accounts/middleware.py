@@ -2,7 +2,7 @@ import ipaddress
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 
 
@@ -58,3 +58,13 @@ def client_ip(request) -> str:
         if not any(address in net for net in proxies):
             return str(address)
     return remote
+
+
+class PrivateApiResponseMiddleware(MiddlewareMixin):
+    """API answers carry personal data (names, masked numbers, addresses, a case's history): no shared
+    cache and no browser cache may keep them (``Cache-Control: private, no-store``)."""
+
+    def process_response(self, request, response):
+        if request.path.startswith("/api/v1/"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
