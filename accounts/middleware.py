@@ -1,6 +1,7 @@
 import ipaddress
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
@@ -68,3 +69,21 @@ class PrivateApiResponseMiddleware(MiddlewareMixin):
         if request.path.startswith("/api/v1/"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class RejectNulMiddleware(MiddlewareMixin):
+    """A NUL character in a page's query string or form field is never meant (PostgreSQL refuses to
+    store or compare it): the request gets a 400 page (templates/400.html) before any view reads it.
+    The API answers for itself, field by field."""
+
+    def process_request(self, request):
+        if request.path.startswith("/api/"):
+            return None
+        fields = [request.GET]
+        if request.method == "POST":
+            fields.append(request.POST)
+        for data in fields:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    raise BadRequest("NUL character in the request")
+        return None

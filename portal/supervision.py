@@ -24,7 +24,15 @@ from deadlines.models import CreditRecord, Level, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage, rules_for
 from supervision import exports, selectors, services
 from supervision.categories import CATEGORIES, GUIDE_FACTS, category_label
-from supervision.forms import CreditAddForm, CreditRepairForm, FilterForm, OrderIssueForm, OrderTextForm
+from supervision.forms import (
+    MONTH_OUT_OF_RANGE,
+    CreditAddForm,
+    CreditRepairForm,
+    FilterForm,
+    OrderIssueForm,
+    OrderTextForm,
+    month_in_range,
+)
 from supervision.models import SupervisionOrder
 from supervision.scope import scope_for
 from supervision.summary import last_refresh
@@ -208,6 +216,9 @@ def report(request):
     try:
         month = date.fromisoformat(request.GET.get("month", "") + "-01")
     except ValueError:
+        month = today.replace(day=1)
+    if not month_in_range(month):
+        messages.error(request, MONTH_OUT_OF_RANGE)
         month = today.replace(day=1)
     mf = f.with_month(month)
     export = request.GET.get("export") == "xlsx"
