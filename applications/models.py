@@ -416,6 +416,7 @@ class AuditEntry(AppendOnlyEntry):
     application = models.ForeignKey(
         Application, verbose_name=_("申请"), on_delete=models.PROTECT, related_name="audit_entries"
     )
+    chain_field = "application"
     update_refused = _("办理记录只能追加，不能修改。")
     delete_refused = _("办理记录只能追加，不能删除。")
 
