@@ -2,9 +2,13 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
 
 
 class PortalLocaleMiddleware(MiddlewareMixin):
@@ -87,3 +91,48 @@ class RejectNulMiddleware(MiddlewareMixin):
                 if "\x00" in key or any("\x00" in value for value in values):
                     raise BadRequest("NUL character in the request")
         return None
+
+
+# The requests that store files, and those that create accounts: POSTs to these paths.
+REGISTRATION_PATHS = ("/accounts/register/", "/api/v1/auth/register/")
+
+
+def _is_upload(request) -> bool:
+    return request.content_type == "multipart/form-data" and not request.path.startswith(REGISTRATION_PATHS)
+
+
+class RateLimitMiddleware(MiddlewareMixin):
+    """Uploads (every multipart POST) per signed-in user and per client address, and registrations per
+    address, limited by ``settings.RATE_LIMITS`` through Django's cache (Redis in production: one count
+    for every worker and process). Over the limit: 429, in JSON for the API, a page otherwise."""
+
+    def process_request(self, request):
+        if request.method != "POST":
+            return None
+        if request.path.startswith(REGISTRATION_PATHS):
+            checks = [("registrations", "ip")]
+        elif _is_upload(request):
+            checks = [("uploads-per-user", _user_key), ("uploads-per-address", "ip")]
+        else:
+            return None
+        for group, key in checks:
+            rate = settings.RATE_LIMITS[group]
+            if is_ratelimited(request, group=group, key=key, rate=rate, increment=True):
+                return _too_many(request)
+        return None
+
+
+def _user_key(group, request) -> str:
+    """Who uploads: the signed-in user (session), else the API token sent (DRF authenticates it only
+    later, in the view), else the address."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    credentials = request.META.get("HTTP_AUTHORIZATION", "")
+    return f"credentials:{credentials}" if credentials else f"address:{client_ip(request)}"
+
+
+def _too_many(request):
+    message = _("操作过于频繁，请稍后再试。")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "rate_limited"}, status=429)
+    return HttpResponse(render_to_string("429.html", {"message": message}, request=request), status=429)

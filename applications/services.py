@@ -9,7 +9,9 @@ waits for the lock, finds the state moved and gets ``TransitionNotAllowed`` (HTT
 import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -48,6 +50,7 @@ __all__ = [
     "application_resume",
     "application_transition",
     "application_update",
+    "document_delete",
     "document_upload",
     "drafts_expire",
 ]
@@ -94,19 +97,40 @@ CUSTOMER_MESSAGES = {
 
 # Documents -------------------------------------------------------------------------------------------
 def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
-    """Store one checked document in ``owner``'s wallet under a server-generated name."""
+    """Store one checked document in ``owner``'s wallet under a server-generated name.
+
+    Raises ValidationError (``upload_quota_exceeded``) when the wallet would pass the customer's quota
+    (the policy's ``upload_quota_files`` and ``upload_quota_bytes``)."""
     if not may(owner, "applications.upload_document"):
         raise PermissionDenied
     cleaned = v.clean_upload(kind=kind, file=file, valid_until=valid_until)
     original = (getattr(file, "name", "") or "")[-200:]
     doc = Document(owner=owner, original_name=original, **cleaned)
-    doc.file.save("upload", file, save=False)
-    try:
-        doc.save()
-    except Exception:
-        doc.file.delete(save=False)
-        raise
+    with transaction.atomic():
+        # The owner's row lock makes two uploads at once count each other against the quota.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
+        v.check_upload_quota(owner=owner, size=doc.size)
+        doc.file.save("upload", file, save=False)
+        try:
+            doc.save()
+        except Exception:
+            doc.file.delete(save=False)
+            raise
     return doc
+
+
+def document_delete(*, owner, document_id: int) -> None:
+    """Remove a document of ``owner``'s wallet, and its file, that no application uses.
+
+    Raises Document.DoesNotExist (not the owner's) and ValidationError (``document_in_use``)."""
+    with transaction.atomic():
+        doc = Document.objects.select_for_update().get(pk=document_id, owner=owner)
+        if doc.applications.exists():
+            raise ValidationError(
+                {"document": [ValidationError(_("该资料已用于申请，不能删除。"), code=v.DOCUMENT_IN_USE)]}
+            )
+        doc.delete()
+        transaction.on_commit(partial(doc.file.delete, save=False))
 
 
 def _wallet_fill(application: Application, *, given: list[Document], today) -> list[Document]:

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +50,8 @@ FILE_TYPE = "file_type"
 VALID_UNTIL_PAST = "valid_until_past"
 NOT_A_LIST = "not_a_list"
 NOT_BOOLEAN = "not_boolean"
+UPLOAD_QUOTA_EXCEEDED = "upload_quota_exceeded"
+DOCUMENT_IN_USE = "document_in_use"
 
 # An upper bound that catches typing slips (kVA entered as VA); real HV customers stay far below it.
 MAX_CAPACITY_KVA = Decimal("100000")
@@ -323,6 +325,29 @@ def sniff_content_type(head: bytes) -> str | None:
         if head.startswith(signature):
             return content_type
     return None
+
+
+def check_upload_quota(*, owner, size: int) -> None:
+    """Raise ValidationError({"file": [upload_quota_exceeded]}) when one more file of ``size`` bytes would
+    take ``owner``'s wallet past the policy's ``upload_quota_files`` or ``upload_quota_bytes``."""
+    files = int(policy_parameter("upload_quota_files"))
+    limit = int(policy_parameter("upload_quota_bytes"))
+    used = Document.objects.filter(owner=owner).aggregate(n=Count("pk"), size=Sum("size"))
+    if used["n"] + 1 > files or (used["size"] or 0) + size > limit:
+        raise ValidationError(
+            {
+                "file": [
+                    _err(
+                        _(
+                            "资料库已满（最多 %(files)s 个文件、共 %(mb)s MB）。"
+                            "请先删除未用于申请的资料，或联系供电局。"
+                        ),
+                        UPLOAD_QUOTA_EXCEEDED,
+                        {"files": files, "mb": limit // (1024 * 1024)},
+                    )
+                ]
+            }
+        )
 
 
 def clean_upload(*, kind, file, valid_until) -> dict:

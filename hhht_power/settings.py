@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.RejectNulMiddleware",
+    "accounts.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -282,6 +283,33 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     # safe; the sweep re-sends them).
     else {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 )
+# Django's cache holds the rate limits' counts: Redis (CACHE_URL, else the broker's Redis) is shared by
+# every worker and process; make run's one machine shares a folder.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif CELERY_BROKER_URL.startswith("redis"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+            "KEY_PREFIX": "hhht",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+# Per hour unless said otherwise (django-ratelimit rates): uploads per user and per client address,
+# registrations per client address (the client address as accounts.middleware.client_ip reads it).
+RATE_LIMITS = {
+    "uploads-per-user": env.str("UPLOAD_RATE_PER_USER", default="60/h"),
+    "uploads-per-address": env.str("UPLOAD_RATE_PER_ADDRESS", default="300/h"),
+    "registrations": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/h"),
+}
+RATELIMIT_IP_META_KEY = "accounts.middleware.client_ip"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,

@@ -247,3 +247,18 @@ def wallet(request):
         "posted": request.POST,
     }
     return render(request, "applications/wallet.html", context, status=status)
+
+
+@login_required
+@require_POST
+def wallet_delete(request, pk):
+    """Remove a wallet document that no application uses (frees the customer's quota)."""
+    try:
+        services.document_delete(owner=request.user, document_id=pk)
+    except Document.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("资料已删除。"))
+    return redirect("applications:wallet")
