@@ -214,7 +214,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "base-uri": [SELF],
         "object-src": [NONE],
-    }
+    },
+    # The permission-checked downloads are files (PDF, JPEG, PNG, nosniff), shown in the pages' frames by
+    # the browser's own viewers, which a page policy (object-src 'none') would block.
+    "EXCLUDE_URL_PREFIXES": ["/applications/documents/", "/approvals/documents/"],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -65,3 +65,12 @@ def test_api_answers_are_private_and_not_stored(api_as, customer):
         assert response.status_code == 200
         directives = {d.strip() for d in response["Cache-Control"].split(",")}
         assert {"private", "no-store"} <= directives
+
+
+def test_document_files_are_served_without_a_page_policy(client, customer):
+    case = case_in_state("submitted", customer=customer)
+    document = case.documents.first()
+    client.force_login(customer)
+    response = client.get(f"/applications/documents/{document.pk}/preview/")
+    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in response
