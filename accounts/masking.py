@@ -32,15 +32,47 @@ def mask_text(text: str) -> str:
     return _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
 
 
+# The attributes every LogRecord has; anything else on a record was passed as ``extra`` and may be written
+# out by a structured (JSON) formatter, so it is masked too.
+_STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
 class MaskPersonalDataFilter(logging.Filter):
-    """A logging filter that masks personal numbers in every record before it is written."""
+    """A logging filter that masks personal numbers in every record before any formatter sees it: the
+    message, the traceback and exception text, the stack and string ``extra`` values.
+
+    The traceback is formatted here, masked and kept as ``exc_text`` (which every formatter of the
+    standard library, and the JSON ones built on it, write out); ``exc_info`` is dropped so that no
+    formatter formats the unmasked exception again.
+    """
 
     def filter(self, record):
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is not ours to fix here
-            return True
-        masked = mask_text(message)
-        if masked != message:
-            record.msg, record.args = masked, ()
+            message = None
+        if message is not None:
+            masked = mask_text(message)
+            if masked != message or record.args:
+                record.msg, record.args = masked, ()
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        for key, value in list(record.__dict__.items()):
+            if key not in _STANDARD_ATTRIBUTES and isinstance(value, str):
+                setattr(record, key, mask_text(value))
         return True
+
+
+def mask_handlers(logger=None, **kwargs):
+    """Put the filter on every handler of ``logger`` (and of the root logger): Celery's worker installs
+    handlers of its own (``after_setup_logger`` / ``after_setup_task_logger`` signals call this)."""
+    for target in {logger, logging.getLogger()} - {None}:
+        for handler in target.handlers:
+            if not any(isinstance(f, MaskPersonalDataFilter) for f in handler.filters):
+                handler.addFilter(MaskPersonalDataFilter())

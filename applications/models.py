@@ -96,9 +96,20 @@ def required_materials(voltage: str) -> tuple[str, ...]:
 
 
 def normalise_address(address: str) -> str:
-    """The key two addresses are compared by: full-width folded, spaces and punctuation dropped."""
+    """The key two addresses are compared by: full-width folded, spaces and punctuation dropped, except
+    that a gap between two digits stays one ``-`` ("12-3号", "12 - 3号" and "12－3号" are one address;
+    "123号" another)."""
     text = unicodedata.normalize("NFKC", address or "").lower()
-    return "".join(ch for ch in text if ch.isalnum())
+    key, gap = [], False
+    for ch in text:
+        if not ch.isalnum():
+            gap = True
+            continue
+        if gap and key and key[-1].isdigit() and ch.isdigit():
+            key.append("-")
+        key.append(ch)
+        gap = False
+    return "".join(key)
 
 
 def _document_path(instance, filename):
@@ -140,6 +151,27 @@ class Document(models.Model):
 
     def is_valid_on(self, day) -> bool:
         return self.rejected_at is None and (self.valid_until is None or self.valid_until >= day)
+
+
+class PolicyParameter(models.Model):
+    """A numeric rule of the portal that is policy, not code, with the date it takes effect: the upload
+    quota per customer, how long an untouched draft lives. Read with ``validation.policy_parameter``."""
+
+    code = models.SlugField(_("代码"), max_length=40)
+    effective_from = models.DateField(_("施行日期"))
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code", "-effective_from"]
+        verbose_name = _("业务参数")
+        verbose_name_plural = _("业务参数")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "effective_from"], name="policy_parameter_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.code} = {self.value.normalize():f}（{self.effective_from:%Y-%m-%d}）"
 
 
 class NumberSequence(models.Model):
@@ -231,11 +263,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("用电申请")
         verbose_name_plural = _("用电申请")
         constraints = [
-            # One open application per applicant and address; a race between two creations loses here.
+            # One submitted, open application per applicant and address: a race between two submissions
+            # loses here. Drafts block nobody (anyone can type a company's code and address).
             models.UniqueConstraint(
                 fields=["id_number", "address_key"],
-                condition=Q(state__in=OPEN_STATES),
+                condition=Q(state__in=WORKED_STATES),
                 name="one_open_application_per_applicant_address",
+            ),
+            # One draft per customer, applicant and address: a double-click on "create" loses here.
+            models.UniqueConstraint(
+                fields=["customer", "id_number", "address_key"],
+                condition=Q(state=ApplicationState.DRAFT),
+                name="one_draft_per_customer_applicant_address",
             ),
         ]
         indexes = [
@@ -387,6 +426,7 @@ class AuditEntry(AppendOnlyEntry):
     application = models.ForeignKey(
         Application, verbose_name=_("申请"), on_delete=models.PROTECT, related_name="audit_entries"
     )
+    chain_field = "application"
     update_refused = _("办理记录只能追加，不能修改。")
     delete_refused = _("办理记录只能追加，不能删除。")
 

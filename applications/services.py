@@ -7,12 +7,15 @@ waits for the lock, finds the state moved and gets ``TransitionNotAllowed`` (HTT
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +23,6 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from . import validation as v
 from .models import (
-    CLOSED_STATES,
     GENERATED_KINDS,
     ApplicantType,
     Application,
@@ -43,13 +45,16 @@ __all__ = [
     "TransitionNotAllowed",
     "UnknownTransition",
     "application_create",
+    "application_expire_draft",
     "application_pause",
     "application_permit_refused",
     "application_permits_granted",
     "application_resume",
     "application_transition",
     "application_update",
+    "document_delete",
     "document_upload",
+    "drafts_expire",
 ]
 
 NOT_EDITABLE = "not_editable"
@@ -66,19 +71,40 @@ class UnknownTransition(Exception):
 
 # Documents -------------------------------------------------------------------------------------------
 def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
-    """Store one checked document in ``owner``'s wallet under a server-generated name."""
+    """Store one checked document in ``owner``'s wallet under a server-generated name.
+
+    Raises ValidationError (``upload_quota_exceeded``) when the wallet would pass the customer's quota
+    (the policy's ``upload_quota_files`` and ``upload_quota_bytes``)."""
     if not may(owner, "applications.upload_document"):
         raise PermissionDenied
     cleaned = v.clean_upload(kind=kind, file=file, valid_until=valid_until)
     original = (getattr(file, "name", "") or "")[-200:]
     doc = Document(owner=owner, original_name=original, **cleaned)
-    doc.file.save("upload", file, save=False)
-    try:
-        doc.save()
-    except Exception:
-        doc.file.delete(save=False)
-        raise
+    with transaction.atomic():
+        # The owner's row lock makes two uploads at once count each other against the quota.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
+        v.check_upload_quota(owner=owner, size=doc.size)
+        doc.file.save("upload", file, save=False)
+        try:
+            doc.save()
+        except Exception:
+            doc.file.delete(save=False)
+            raise
     return doc
+
+
+def document_delete(*, owner, document_id: int) -> None:
+    """Remove a document of ``owner``'s wallet, and its file, that no application uses.
+
+    Raises Document.DoesNotExist (not the owner's) and ValidationError (``document_in_use``)."""
+    with transaction.atomic():
+        doc = Document.objects.select_for_update().get(pk=document_id, owner=owner)
+        if doc.applications.exists():
+            raise ValidationError(
+                {"document": [ValidationError(_("该资料已用于申请，不能删除。"), code=v.DOCUMENT_IN_USE)]}
+            )
+        doc.delete()
+        transaction.on_commit(partial(doc.file.delete, save=False))
 
 
 def _wallet_fill(application: Application, *, given: list[Document], today) -> list[Document]:
@@ -120,14 +146,9 @@ def application_create(*, customer, data: dict, at: datetime | None = None) -> A
                 data={"documents": [d.pk for d in application.documents.all()]},
             )
     except IntegrityError:
-        # Lost a race against an identical application created at the same moment.
-        found = (
-            Application.objects.filter(
-                id_number=cleaned["id_number"],
-                address_key=Application(address=cleaned["address"]).address_key,
-            )
-            .exclude(state__in=CLOSED_STATES)
-            .first()
+        # Lost a race against the same draft created at the same moment (a double-click).
+        found = v.find_duplicate(
+            customer=customer, id_number=cleaned["id_number"], address=cleaned["address"]
         )
         if found is None:
             raise
@@ -296,18 +317,25 @@ def _submit(application, *, actor, data, at):
         )
     resubmission = application.state == S.RETURNED
     if not resubmission:
+        v.refuse_duplicate_submission(application)
         application.number = application.number or _next_number(at)
         application.submitted_at = at
         application.policy_date = timezone.localdate(at)
         _decide_zero_investment(application)
     application.notice = []
-    _run(
-        application,
-        "submit",
-        actor=actor,
-        at=at,
-        data={"documents": [d.pk for d in application.documents.all()]},
-    )
+    try:
+        with transaction.atomic():
+            _run(
+                application,
+                "submit",
+                actor=actor,
+                at=at,
+                data={"documents": [d.pk for d in application.documents.all()]},
+            )
+    except IntegrityError:
+        # Lost a race against the same applicant and address submitted at the same moment.
+        v.refuse_duplicate_submission(application)
+        raise
     clocks = _clocks()
     if resubmission:
         _resume(application, actor=actor, at=at)
@@ -653,3 +681,76 @@ def _next_number(at) -> str:
     NumberSequence.objects.filter(year=year).update(last=F("last") + 1)
     last = NumberSequence.objects.filter(year=year).values_list("last", flat=True).get()
     return f"HHHT-{year}-{last:06d}"
+
+
+# Drafts nobody touches --------------------------------------------------------------------------------
+DRAFT_EXPIRY_WARNING = _(
+    "您的用电申请草稿 %(ref)s 已 %(idle)s 天未修改，将于 %(date)s 自动失效；如需继续办理，请修改或提交。"
+)
+
+
+def _drafts_with_last_change():
+    """Drafts with ``changed_at``: the instant of their last audit entry (created or edited)."""
+    return Application.objects.filter(state=S.DRAFT).annotate(
+        changed_at=Coalesce(Max("audit_entries__at"), F("created_at"))
+    )
+
+
+def drafts_expire(*, at: datetime | None = None) -> dict:
+    """The daily pass over drafts (``applications.tasks.drafts_expire``): a draft unchanged for the policy's
+    ``draft_expiry_days`` is withdrawn (it then blocks nothing and no one), and its customer is warned
+    ``draft_warning_days`` before. Idempotent: a second run changes nothing and sends nothing again."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    expiry_days = int(v.policy_parameter("draft_expiry_days", on=today))
+    warning_days = int(v.policy_parameter("draft_warning_days", on=today))
+    expire_before = at - timedelta(days=expiry_days)
+    expired = 0
+    for pk in _drafts_with_last_change().filter(changed_at__lte=expire_before).values_list("pk", flat=True):
+        expired += application_expire_draft(application_id=pk, at=at) is not None
+    warned = 0
+    due = _drafts_with_last_change().filter(
+        changed_at__gt=expire_before, changed_at__lte=at - timedelta(days=expiry_days - warning_days)
+    )
+    from deadlines.notifications import notify
+
+    for application in due.select_related("customer"):
+        ends = timezone.localtime(application.changed_at + timedelta(days=expiry_days))
+        with transaction.atomic():
+            notify(
+                recipients=[application.customer],
+                kind="application",
+                title=str(
+                    DRAFT_EXPIRY_WARNING
+                    % {
+                        "ref": str(application),
+                        "idle": (at - application.changed_at).days,
+                        "date": f"{ends:%Y-%m-%d %H:%M}",
+                    }
+                ),
+                url=case_url(application),
+                subject=application,
+                # One warning per quiet spell: an edit starts a new one.
+                dedupe_key=f"application:{application.pk}:draft-expiry:{application.changed_at.isoformat()}",
+                at=at,
+            )
+        warned += 1
+    return {"expired": expired, "warned": warned}
+
+
+def application_expire_draft(*, application_id: int, at: datetime | None = None) -> Application | None:
+    """Withdraw one draft left unchanged for ``draft_expiry_days`` (no actor: the portal does it).
+    Returns None when it is no longer a draft or was changed meanwhile."""
+    at = at or timezone.now()
+    expiry_days = int(v.policy_parameter("draft_expiry_days", on=timezone.localdate(at)))
+    with transaction.atomic():
+        application = _locked(application_id)
+        changed_at = (
+            _drafts_with_last_change().filter(pk=application_id).values_list("changed_at", flat=True).first()
+        )
+        if changed_at is None or changed_at > at - timedelta(days=expiry_days):
+            return None
+        application.closed_at = at
+        reason = _("草稿超过 %(days)s 天未修改，已自动失效。") % {"days": expiry_days}
+        _run(application, "withdraw", actor=None, at=at, reason=str(reason), data={"expired": True})
+    return application

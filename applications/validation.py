@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,12 +18,14 @@ from accounts.validators import validate_credit_code, validate_mobile, validate_
 from .models import (
     APPLICATION_FIELDS,
     GENERATED_KINDS,
-    OPEN_STATES,
+    WORKED_STATES,
     ApplicantType,
     Application,
+    ApplicationState,
     Business,
     Document,
     DocumentKind,
+    PolicyParameter,
     Voltage,
     normalise_address,
 )
@@ -48,19 +51,30 @@ FILE_TYPE = "file_type"
 VALID_UNTIL_PAST = "valid_until_past"
 NOT_A_LIST = "not_a_list"
 NOT_BOOLEAN = "not_boolean"
+UPLOAD_QUOTA_EXCEEDED = "upload_quota_exceeded"
+DOCUMENT_IN_USE = "document_in_use"
 
 # An upper bound that catches typing slips (kVA entered as VA); real HV customers stay far below it.
 MAX_CAPACITY_KVA = Decimal("100000")
 
 
 def policy_parameter(name: str, on=None):
-    """A numeric parameter of the policy in force on ``on`` (``deadlines.policy``), as a Decimal."""
+    """A numeric parameter of the policy in force on ``on``, as a Decimal: a field of the policy document
+    (``deadlines.policy``), else the latest ``PolicyParameter`` row of that code effective on ``on``.
+    Raises KeyError when neither has it."""
     from deadlines.policy import policy_in_force
 
-    policy = policy_in_force(on or timezone.localdate())
-    value = getattr(policy, name, None)
+    on = on or timezone.localdate()
+    value = getattr(policy_in_force(on), name, None)
     if value is None:
-        value = (getattr(policy, "parameters", None) or {})[name]
+        value = (
+            PolicyParameter.objects.filter(code=name, effective_from__lte=on)
+            .order_by("-effective_from")
+            .values_list("value", flat=True)
+            .first()
+        )
+        if value is None:
+            raise KeyError(name)
     return Decimal(str(value))
 
 
@@ -184,28 +198,58 @@ def _clean_capacity(errors, cleaned, data, voltage, applicant_type):
 
 
 def _refuse_duplicate(errors, cleaned, customer, instance):
-    existing = Application.objects.filter(
-        state__in=OPEN_STATES,
+    found = find_duplicate(
+        customer=customer,
         id_number=cleaned["id_number"],
-        address_key=normalise_address(cleaned["address"]),
+        address=cleaned["address"],
+        exclude_pk=instance.pk if instance is not None else None,
     )
-    if instance is not None:
-        existing = existing.exclude(pk=instance.pk)
-    found = existing.only("pk", "number", "customer_id").first()
-    if found is None:
-        return
-    errors["address"] = [duplicate_error(found, customer)]
+    if found is not None:
+        errors["address"] = [duplicate_error(found, customer)]
+
+
+def find_duplicate(*, customer, id_number: str, address: str, exclude_pk=None) -> Application | None:
+    """The case that makes a new one for this applicant and address a duplicate: a submitted, still open
+    case of anyone, or a draft of the same customer. Another customer's draft blocks nothing."""
+    existing = Application.objects.filter(
+        Q(state__in=WORKED_STATES) | Q(state=ApplicationState.DRAFT, customer_id=customer.pk),
+        id_number=id_number,
+        address_key=normalise_address(address),
+    )
+    if exclude_pk is not None:
+        existing = existing.exclude(pk=exclude_pk)
+    return existing.only("pk", "number", "customer_id").order_by("pk").first()
+
+
+def refuse_duplicate_submission(application: Application) -> None:
+    """Raise ValidationError(duplicate_application) when another submitted, open case has the same
+    applicant and address (checked again at submission: drafts are not unique)."""
+    found = (
+        Application.objects.filter(
+            state__in=WORKED_STATES,
+            id_number=application.id_number,
+            address_key=normalise_address(application.address),
+        )
+        .exclude(pk=application.pk)
+        .only("pk", "number", "customer_id")
+        .first()
+    )
+    if found is not None:
+        raise ValidationError({"address": [duplicate_error(found, application.customer)]})
 
 
 def duplicate_error(found: Application, customer) -> ValidationError:
+    """The existing case is named to its owner only; anyone else is sent to the bureau."""
     if found.customer_id == customer.pk:
         return _err(
             _("该申请人在此地址已有办理中的申请（%(ref)s），请勿重复申请。"),
             DUPLICATE_APPLICATION,
             {"ref": found.number or _("草稿 #%(id)s") % {"id": found.pk}, "id": found.pk},
         )
-    # Someone else's case: refuse without showing it.
-    return _err(_("该申请人在此地址已有办理中的申请，请勿重复申请。"), DUPLICATE_APPLICATION)
+    return _err(
+        _("该申请人在此地址已有办理中的申请。如非本人申请，请携带身份证明联系供电局营业厅核实。"),
+        DUPLICATE_APPLICATION,
+    )
 
 
 def clean_documents(*, customer, ids, today=None) -> list[Document]:
@@ -289,6 +333,29 @@ def check_file(file) -> tuple[ValidationError | None, dict]:
         digest.update(chunk)
     file.seek(0)
     return None, {"content_type": content_type, "size": file.size, "sha256": digest.hexdigest()}
+
+
+def check_upload_quota(*, owner, size: int) -> None:
+    """Raise ValidationError({"file": [upload_quota_exceeded]}) when one more file of ``size`` bytes would
+    take ``owner``'s wallet past the policy's ``upload_quota_files`` or ``upload_quota_bytes``."""
+    files = int(policy_parameter("upload_quota_files"))
+    limit = int(policy_parameter("upload_quota_bytes"))
+    used = Document.objects.filter(owner=owner).aggregate(n=Count("pk"), size=Sum("size"))
+    if used["n"] + 1 > files or (used["size"] or 0) + size > limit:
+        raise ValidationError(
+            {
+                "file": [
+                    _err(
+                        _(
+                            "资料库已满（最多 %(files)s 个文件、共 %(mb)s MB）。"
+                            "请先删除未用于申请的资料，或联系供电局。"
+                        ),
+                        UPLOAD_QUOTA_EXCEEDED,
+                        {"files": files, "mb": limit // (1024 * 1024)},
+                    )
+                ]
+            }
+        )
 
 
 def clean_upload(*, kind, file, valid_until) -> dict:

@@ -351,6 +351,7 @@ class TaskAuditEntry(AppendOnlyEntry):
     task = models.ForeignKey(
         ApprovalTask, verbose_name=_("审批事项"), on_delete=models.PROTECT, related_name="audit_entries"
     )
+    chain_field = "task"
     update_refused = _("审批记录只能追加，不能修改。")
     delete_refused = _("审批记录只能追加，不能删除。")
 

@@ -57,3 +57,5 @@ for _name, _predicate in TRANSITION_RULES.items():
 rules.add_perm("approvals.view_all_tasks", is_grid_staff | is_admin)
 rules.add_perm("approvals.comment", is_reviewer | is_window | is_grid_staff)
 rules.add_perm("approvals.upload_document", is_reviewer | is_window | is_grid_staff)
+# The shared permit documents: the departments of the case and the power bureau, not administrators.
+rules.add_perm("approvals.view_shared_documents", is_reviewer | is_window | is_grid_staff)

@@ -85,8 +85,9 @@ def _involved_application_ids(user) -> QuerySet:
 
 
 def shared_documents_visible_to(user) -> QuerySet[SharedDocument]:
-    """The shared permit documents of every case ``user`` works the permit stage of, all versions."""
-    if not (user and user.is_authenticated and user.is_active):
+    """The shared permit documents of every case ``user`` works the permit stage of, all versions: the
+    departments of the case and the power bureau only (an administrator sees the tasks, not the files)."""
+    if not may(user, "approvals.view_shared_documents"):
         return SharedDocument.objects.none()
     return SharedDocument.objects.filter(application_id__in=_involved_application_ids(user))
 

@@ -3,7 +3,13 @@ import os
 import time
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hhht_power.settings")
 
@@ -52,3 +58,12 @@ def _note_finish(task_id=None, task=None, state=None, **kwargs):
     clear_contextvars()
     if _periodic(task.name):
         record_run(task.name, seconds=seconds, state=state or "")
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _mask_personal_data(logger=None, **kwargs):
+    # The worker's own log handlers mask ID and phone numbers as the web's do (settings.LOGGING).
+    from accounts.masking import mask_handlers
+
+    mask_handlers(logger)

@@ -8,6 +8,8 @@ Defaults are the embedded ones of ``make run`` (SQLite, a filesystem Celery brok
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -73,9 +75,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.RejectNulMiddleware",
+    "accounts.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.PrivateApiResponseMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -156,7 +162,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind the TLS proxy every request comes from the proxy: the client's address is read from
+# X-Forwarded-For only when REMOTE_ADDR is one of these (addresses or networks, comma-separated).
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 
@@ -226,6 +235,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Every page: scripts, styles, fonts and frames from the portal itself only, no inline script or style
+# (htmx, Chart.js and Bootstrap are served from STATIC_URL); Bootstrap draws its icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+    # The permission-checked downloads are files (PDF, JPEG, PNG, nosniff), shown in the pages' frames by
+    # the browser's own viewers, which a page policy (object-src 'none') would block.
+    "EXCLUDE_URL_PREFIXES": ["/applications/documents/", "/approvals/documents/"],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
@@ -299,6 +329,33 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 if not CELERY_BROKER_URL.startswith("filesystem") and CELERY_TASK_TIME_LIMIT * 2 > 3600:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must stay under half the broker's visibility timeout.")
+# Django's cache holds the rate limits' counts: Redis (CACHE_URL, else the broker's Redis) is shared by
+# every worker and process; make run's one machine shares a folder.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif CELERY_BROKER_URL.startswith("redis"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+            "KEY_PREFIX": "hhht",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+# Per hour unless said otherwise (django-ratelimit rates): uploads per user and per client address,
+# registrations per client address (the client address as accounts.middleware.client_ip reads it).
+RATE_LIMITS = {
+    "uploads-per-user": env.str("UPLOAD_RATE_PER_USER", default="60/h"),
+    "uploads-per-address": env.str("UPLOAD_RATE_PER_ADDRESS", default="300/h"),
+    "registrations": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/h"),
+}
+RATELIMIT_IP_META_KEY = "accounts.middleware.client_ip"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -336,6 +393,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SUPERVISION_REFRESH_SECONDS,
     },
     "risk-refresh": {"task": "deadlines.tasks.risk_refresh", "schedule": RISK_REFRESH_SECONDS},
+    # Once a day, at night: drafts unchanged too long expire (their customer warned days before).
+    "drafts-expire": {"task": "applications.tasks.drafts_expire", "schedule": crontab(hour=2, minute=30)},
 }
 
 # Outside world: email and SMS.

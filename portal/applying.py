@@ -7,7 +7,6 @@ service's ValidationError back on the form. One view serves a page and its htmx 
 longer allows is a 409 ("someone else moved the case first").
 """
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,7 +138,7 @@ def validate_field(request):
     if field not in APPLICATION_FIELDS:
         field = None
     instance = None
-    if request.POST.get("_instance"):
+    if request.POST.get("_instance", "").isdigit():
         instance = (
             selectors.applications_visible_to(request.user)
             .filter(customer_id=request.user.pk, pk=request.POST["_instance"])
@@ -202,8 +201,6 @@ def mine(request):
     return render(request, "applications/mine.html", {"page": page, "rows": rows})
 
 
-
-
 @login_required
 def wallet(request):
     """资料库: the customer's documents with their validity; upload a new one."""
@@ -250,3 +247,18 @@ def wallet(request):
         "posted": request.POST,
     }
     return render(request, "applications/wallet.html", context, status=status)
+
+
+@login_required
+@require_POST
+def wallet_delete(request, pk):
+    """Remove a wallet document that no application uses (frees the customer's quota)."""
+    try:
+        services.document_delete(owner=request.user, document_id=pk)
+    except Document.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("资料已删除。"))
+    return redirect("applications:wallet")

@@ -25,7 +25,15 @@ from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage, r
 from supervision import credit, drilldown, exports, services
 from supervision import figures as figs
 from supervision.categories import CATEGORIES, GUIDE_FACTS, category_label
-from supervision.forms import CreditAddForm, CreditRepairForm, FilterForm, OrderIssueForm, OrderTextForm
+from supervision.forms import (
+    MONTH_OUT_OF_RANGE,
+    CreditAddForm,
+    CreditRepairForm,
+    FilterForm,
+    OrderIssueForm,
+    OrderTextForm,
+    month_in_range,
+)
 from supervision.models import SupervisionOrder
 from supervision.scope import scope_for
 from supervision.summary import last_refresh
@@ -97,7 +105,9 @@ def dashboard(request):
     limit = figs.EXPORT_LIST_LIMIT if export else figs.PAGE_LIST_LIMIT
     figures = figs.dashboard(scope, f, today=today, list_limit=limit)
     if export:
-        return exports.response(f"监管看板-{f.date_from}-{f.date_to}.xlsx", dashboard_sheets(figures, f))
+        return exports.response(
+            f"监管看板-{f.date_from}-{f.date_to}.xlsx", exports.dashboard_sheets(figures, f)
+        )
     context = {
         "form": form,
         "f": f,
@@ -167,265 +177,6 @@ def _dashboard_links(figures, f) -> dict:
     return links
 
 
-def _num(value, digits=1):
-    return None if value is None else round(value, digits)
-
-
-def dashboard_sheets(figures, f):
-    """Every list of the dashboard as sheets of one workbook."""
-    period = f"{f.date_from:%Y-%m-%d} — {f.date_to:%Y-%m-%d}"
-    states = figures["states"]
-    sheets = [
-        (
-            _("按状态统计"),
-            [_("状态"), _("件数"), _("统计期间（提交时间）")],
-            [(ApplicationState(s).label, states[s], period) for s in figs.CASE_STATES]
-            + [(_("合计"), states["total"], period)],
-        ),
-        (
-            _("在办环节"),
-            [_("环节"), _("在办"), _("暂停计时"), _("预警"), _("超期"), _("督办")],
-            [
-                (r["label"], r["total"], r["paused"], r["warning"], r["overdue"], r["escalated"])
-                for r in figures["open_stages"]
-            ],
-        ),
-    ]
-    for level in figs.LIST_LEVELS:
-        sheets.append(
-            (
-                _("%(level)s清单") % {"level": Level(level).label},
-                [
-                    _("申请编号"),
-                    _("申请人"),
-                    _("办电类别"),
-                    _("环节"),
-                    _("责任单位"),
-                    _("协调部门"),
-                    _("到期时间"),
-                    _("超期工作日"),
-                    _("临时推算"),
-                    _("督办单"),
-                ],
-                [
-                    (
-                        *_case_cells(c),
-                        c.get_stage_display(),
-                        c.responsible_org.name if c.responsible_org else "",
-                        c.coordinating_org.name if c.coordinating_org else "",
-                        f"{c.due_day:%Y-%m-%d} 24:00",
-                        c.days_late,
-                        _("是") if c.provisional else _("否"),
-                        c.open_order.get_state_display() if c.open_order else "",
-                    )
-                    for c in figures["lists"][level]
-                ],
-            )
-        )
-    sheets.append(
-        (
-            _("全流程超期风险"),
-            [
-                _("申请编号"),
-                _("申请人"),
-                _("办电类别"),
-                _("承诺送电"),
-                _("剩余工作日"),
-                _("后续环节所需"),
-                _("临时推算"),
-            ],
-            [
-                (
-                    *_case_cells(c),
-                    f"{c.due_day:%Y-%m-%d} 24:00",
-                    c.risk_budget,
-                    c.risk_need,
-                    _("是") if c.provisional else _("否"),
-                )
-                for c in figures["at_risk"]["rows"]
-            ],
-        )
-    )
-    labels = [str(label) for _c, label in figures["durations"]["categories"]]
-    headers = [_("环节")]
-    for label in labels:
-        headers += [f"{label} {_('件数')}", f"{label} {_('平均工作日')}", f"{label} {_('90%分位工作日')}"]
-    rows = []
-    for r in figures["durations"]["rows"]:
-        row = [r["label"]]
-        for cell in r["cells"]:
-            row += [cell["n"], _num(cell["mean"]), _num(cell["p90"])]
-        rows.append(row)
-    sheets.append((_("环节用时"), headers, rows))
-    sheets.append(
-        (
-            _("责任单位按时率"),
-            [_("责任单位"), _("办结环节"), _("按时"), _("超期办结"), _("按时率（%）"), _("在办超期")],
-            [
-                (
-                    r["responsible_org__name"],
-                    r["n"],
-                    r["on_time"],
-                    r["late"],
-                    _num(r["rate"]),
-                    r["open_overdue"],
-                )
-                for r in figures["orgs"]
-            ],
-        )
-    )
-    c = figures["indicators"]["commitments"]
-    sheets.append(
-        (
-            _("承诺兑现"),
-            [_("办电类别"), _("承诺（工作日）"), _("送电件数"), _("平均工作日"), _("超出承诺件数")],
-            [
-                (
-                    r["label"],
-                    r["limit"] if r["limit"] is not None else _("未规定"),
-                    r["n"],
-                    _num(r["mean"]),
-                    r["broken"],
-                )
-                for r in c["rows"]
-            ]
-            + [(_("全部（平均承诺）"), c["average_limit"], c["n"], _num(c["mean"]), c["broken"])],
-        )
-    )
-    sheets.append(
-        (
-            _("月度趋势"),
-            [_("月份"), _("提交件数"), _("送电件数"), _("平均工作日"), _("超出承诺件数")],
-            [
-                (f"{r['month']:%Y-%m}", r["submitted"], r["connected"], _num(r["mean"]), r["broken"])
-                for r in figures["trend"]
-            ],
-        )
-    )
-    sheets.append(
-        (
-            _("获得电力指标"),
-            [
-                _("办电类别"),
-                _("客户环节数"),
-                _("送电件数"),
-                _("平均工作日"),
-                _("平均自然日"),
-                _("平均客户投资（元）"),
-                _("零投资件数"),
-                _("零投资占比（%）"),
-            ],
-            [
-                (
-                    r["label"],
-                    r["procedures"],
-                    r["n"],
-                    _num(r["working_days"]),
-                    _num(r["calendar_days"]),
-                    _num(r["cost"], 2),
-                    r["zero"],
-                    _num(r["zero_share"]),
-                )
-                for r in figures["indicators"]["rows"]
-            ],
-        )
-    )
-    s = figures["satisfaction"]
-    if s is not None:
-        sheets.append(
-            (
-                _("满意度"),
-                [_("评价件数"), _("平均分"), *[_("%(n)s分") % {"n": i} for i in range(5, 0, -1)]],
-                [(s["n"], _num(s["mean"], 2), *[n for _i, n in s["scores"]])],
-            )
-        )
-    sheets.append(order_sheet(figures["orders"]["unclosed"], _("未办结督办单")))
-    return sheets
-
-
-def _case_cells(clock) -> tuple:
-    """A listed clock's case in a sheet: number, applicant, category (the clock's subject id when the
-    case is gone)."""
-    case = clock.application
-    if case is None:
-        return clock.subject_id, "", ""
-    return case.number, case.applicant_name, category_label(case)
-
-
-def order_sheet(orders, title):
-    return (
-        title,
-        [
-            _("督办单号"),
-            _("申请编号"),
-            _("环节"),
-            _("督办单位"),
-            _("责任单位"),
-            _("督办时间"),
-            _("要求答复日期"),
-            _("状态"),
-            _("答复时间"),
-            _("督办事项"),
-        ],
-        [
-            (
-                o.pk,
-                o.application.number,
-                StageCode(o.stage).label,
-                o.issuing_org.name,
-                o.responsible_org.name,
-                o.issued_at,
-                f"{o.reply_due:%Y-%m-%d}",
-                o.get_state_display(),
-                o.replied_at,
-                o.instruction,
-            )
-            for o in orders
-        ],
-    )
-
-
-def case_sheet(title, qs):
-    return (
-        title,
-        [
-            _("申请编号"),
-            _("申请人"),
-            _("办电类别"),
-            _("业务类型"),
-            _("容量（kVA）"),
-            _("状态"),
-            _("当前环节"),
-            _("环节状态"),
-            _("提交时间"),
-            _("送电时间"),
-            _("全流程用时（工作日）"),
-            _("超出承诺"),
-            _("零投资"),
-            _("客户投资（元）"),
-        ],
-        [
-            (
-                a.number,
-                a.applicant_name,
-                category_label(a),
-                a.get_business_display(),
-                a.capacity_kva,
-                a.get_state_display(),
-                StageCode(a.current_stage).label if a.current_stage else "",
-                Level(a.current_level).label if a.current_level else "",
-                a.submitted_at,
-                a.connected_at,
-                a.overall_days,
-                "" if a.overall_late is None else (_("是") if a.overall_late else _("否")),
-                _("是") if a.zero_investment else _("否"),
-                a.customer_cost,
-            )
-            for a in qs.iterator(chunk_size=2000)
-        ],
-    )
-
-
 @login_required
 @require_GET
 def cases(request):
@@ -435,7 +186,7 @@ def cases(request):
     title, qs = drilldown.drill_down(scope, f, request.GET)
     qs = drilldown.with_case_figures(qs).order_by("-submitted_at", "-pk")
     if request.GET.get("export") == "xlsx":
-        return exports.response(f"{title}-{f.date_from}-{f.date_to}.xlsx", [case_sheet(title, qs)])
+        return exports.response(f"{title}-{f.date_from}-{f.date_to}.xlsx", [exports.case_sheet(title, qs)])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for a in page.object_list:
         a.category = category_label(a)
@@ -467,12 +218,15 @@ def report(request):
         month = date.fromisoformat(request.GET.get("month", "") + "-01")
     except ValueError:
         month = today.replace(day=1)
+    if not month_in_range(month):
+        messages.error(request, MONTH_OUT_OF_RANGE)
+        month = today.replace(day=1)
     mf = f.with_month(month)
     export = request.GET.get("export") == "xlsx"
     limit = figs.EXPORT_LIST_LIMIT if export else figs.PAGE_LIST_LIMIT
     figures = figs.dashboard(scope, mf, today=today, list_limit=limit)
     if export:
-        return exports.response(f"获得电力月度报告-{month:%Y-%m}.xlsx", dashboard_sheets(figures, mf))
+        return exports.response(f"获得电力月度报告-{month:%Y-%m}.xlsx", exports.dashboard_sheets(figures, mf))
     prev = (month - timedelta(days=1)).replace(day=1)
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     base = {k: v for k, v in f.params().items() if k in ("category", "org")}
@@ -554,7 +308,7 @@ def orders(request):
     if state:
         qs = qs.filter(state=state)
     if request.GET.get("export") == "xlsx":
-        return exports.response("督办单.xlsx", [order_sheet(qs, _("督办单"))])
+        return exports.response("督办单.xlsx", [exports.order_sheet(qs, _("督办单"))])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -616,48 +370,11 @@ def order_detail(request, pk):
 # --- Credit records ----------------------------------------------------------------------------------------
 
 
-def _credit_sheet(records, title):
-    return (
-        title,
-        [
-            _("记录号"),
-            _("类别"),
-            _("状态"),
-            _("单位"),
-            _("申请人"),
-            _("申请编号"),
-            _("环节"),
-            _("超期工作日"),
-            _("事实与依据"),
-            _("记录时间"),
-            _("修复时间"),
-            _("修复理由"),
-        ],
-        [
-            (
-                r.pk,
-                r.get_kind_display(),
-                r.get_state_display(),
-                r.organisation.name if r.organisation else "",
-                r.applicant_name,
-                r.case_number or "",
-                r.get_stage_display() if r.stage else "",
-                r.working_days_late,
-                r.evidence,
-                r.recorded_at,
-                r.corrected_at,
-                r.correction_reason,
-            )
-            for r in records
-        ],
-    )
-
-
 def _credit_page(request, *, title, records, party):
     records = list(records)
     credit.attach_case_numbers(records)
     if request.GET.get("export") == "xlsx":
-        return exports.response(f"信用记录-{title}.xlsx", [_credit_sheet(records, title)])
+        return exports.response(f"信用记录-{title}.xlsx", [exports.credit_sheet(records, title)])
     return render(
         request,
         "supervision/credit_list.html",

@@ -11,6 +11,7 @@ applications = [
     path("new/", applying.create, name="create"),
     path("new/check/", applying.validate_field, name="validate-field"),
     path("wallet/", applying.wallet, name="wallet"),
+    path("wallet/<int:pk>/delete/", applying.wallet_delete, name="wallet-delete"),
     path("queue/", queue.queue, name="queue"),
     path("<int:pk>/", cases.detail, name="detail"),
     path("<int:pk>/edit/", applying.edit, name="edit"),

@@ -34,6 +34,8 @@ psql_admin() { as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtA "$@";
 if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" != "1" ]; then
   psql_admin -c "CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASS'"
 fi
+# The tests create a role that does not own the tables, to show what the application's role may not do.
+psql_admin -c "ALTER ROLE $DB_USER CREATEROLE"
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")" != "1" ]; then
   psql_admin -c "CREATE DATABASE $DB_NAME OWNER $DB_USER"
 fi

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,14 @@ from .figures import Filters, default_filters
 from .services import MANUAL_KINDS
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
+# The months the figures can be asked for: the portal's records start after the 2020 policy; a month far
+# outside (a typing slip, year 9999 or 0001) is refused with a message, not computed.
+FIRST_MONTH, LAST_MONTH = date(2000, 1, 1), date(2099, 12, 31)
+MONTH_OUT_OF_RANGE = _("请选择 2000 年至 2099 年之间的月份。")
+
+
+def month_in_range(day: date | None) -> bool:
+    return day is None or FIRST_MONTH <= day <= LAST_MONTH
 
 
 def _month_end(day):
@@ -41,8 +49,21 @@ class FilterForm(forms.Form):
         self.today = today
         self.fields["category"].choices = [("", _("全部类别")), *CATEGORIES.items()]
 
+    def clean_date_from(self):
+        return self._month(self.cleaned_data.get("date_from"))
+
+    def clean_date_to(self):
+        return self._month(self.cleaned_data.get("date_to"))
+
+    def _month(self, day):
+        if not month_in_range(day):
+            raise forms.ValidationError(MONTH_OUT_OF_RANGE, code="month_out_of_range")
+        return day
+
     def clean(self):
         cleaned = super().clean()
+        if self.errors:
+            return cleaned
         default = default_filters(self.today)
         start = cleaned.get("date_from") or default.date_from
         end = cleaned.get("date_to") or default.date_to

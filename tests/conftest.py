@@ -35,6 +35,17 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Each test counts its rate limits in a cache of its own (the settings' cache is the shared Redis:
+    tests/accounts/test_rate_limits.py uses it on purpose)."""
+    from uuid import uuid4
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid4().hex}
+    }
+
+
+@pytest.fixture(autouse=True)
 def _plain_static(settings):
     settings.STORAGES = {
         **settings.STORAGES,

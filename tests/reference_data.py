@@ -12,6 +12,7 @@ SEEDS = [
     ("accounts.Organisation", "accounts.migrations.0002_seed_organisations_and_roles"),
     ("deadlines.CalendarDay", "deadlines.migrations.0002_seed_calendar"),
     ("deadlines.PolicyDocument", "deadlines.migrations.0003_seed_policy_hohhot_2020"),
+    ("applications.PolicyParameter", "applications.migrations.0006_policy_parameters"),
 ]
 
 

@@ -9,7 +9,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_customer_signs_in_in_chinese_and_switches_to_english(page, live_server, customer, screenshot_dir):
     external = []
+    blocked = []  # what the Content-Security-Policy refused
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None)
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     page.set_viewport_size({"width": 375, "height": 780})
     page.goto(f"{live_server.url}/accounts/login/")
     assert page.locator("h1").inner_text() == "登录"
@@ -30,3 +32,4 @@ def test_customer_signs_in_in_chinese_and_switches_to_english(page, live_server,
     assert page.get_by_role("button", name="Sign out").is_visible()
     page.screenshot(path=screenshot_dir / "home-desktop-en.png", full_page=True)
     assert external == [], external
+    assert blocked == [], blocked

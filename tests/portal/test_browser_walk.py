@@ -43,11 +43,13 @@ def test_customer_applies_staff_connects_customer_rates(
 ):
     base = live_server.url
     external = []
+    blocked = []  # what the Content-Security-Policy refused
 
     def new_page():
         context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
         p = context.new_page()
         p.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
+        p.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         return p
 
     # A customer registers and lands on its applications.
@@ -167,6 +169,7 @@ def test_customer_applies_staff_connects_customer_rates(
     assert response.status == 404
     assert application.number not in intruder.content()
     assert external == [], external
+    assert blocked == [], blocked
 
 
 def test_window_pushes_and_a_department_grants_a_permit(
@@ -180,10 +183,12 @@ def test_window_pushes_and_a_department_grants_a_permit(
     planner = make_user("zrzy_b", roles=["reviewer"], org="zrzy", real_name="规划审查员")
     application = case_in_state("approving", staff=psb_staff, road_excavation=True)
     external = []
+    blocked = []  # what the Content-Security-Policy refused
 
     def new_page():
         p = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
         p.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
+        p.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         return p
 
     # The one-stop window accepts the filing: the permits are pushed to the departments.
@@ -224,3 +229,4 @@ def test_window_pushes_and_a_department_grants_a_permit(
     task = ApprovalTask.objects.get(application=application, kind="planning_permit")
     assert task.state == "granted"
     assert external == [], external
+    assert blocked == [], blocked

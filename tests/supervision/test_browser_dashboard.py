@@ -20,7 +20,9 @@ def data(reference_data, dataset):
 def test_supervisor_filters_drills_down_and_exports(page, live_server, data, gxj, screenshot_dir):
     base = live_server.url
     external = []
+    blocked = []  # what the Content-Security-Policy refused
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(base) else None)
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("用户名").fill(gxj.username)
@@ -60,3 +62,4 @@ def test_supervisor_filters_drills_down_and_exports(page, live_server, data, gxj
     page.goto(f"{base}/supervision/?from={PERIOD['from']}&to={PERIOD['to']}")
     page.screenshot(path=screenshot_dir / "supervision-dashboard-phone.png", full_page=True)
     assert external == [], external
+    assert blocked == [], blocked

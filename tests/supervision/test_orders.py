@@ -1,7 +1,7 @@
 """督办 orders: issued on an overdue or escalated clock, the responsible unit notified and answering, the
 issuer closing; visible on the dashboard and in the case timeline."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import time_machine
@@ -145,4 +145,7 @@ def test_orders_export(client, dataset, gxj):
     wb = load_workbook(BytesIO(client.get("/supervision/orders/", {"export": "xlsx"}).content))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("督办单号", "申请编号", "环节")
-    assert rows[1][1:3] == (dataset.C.number, "外线施工") and rows[1][6:8] == ("2026-10-27", "待答复")
+    assert rows[1][1:3] == (dataset.C.number, "外线施工") and rows[1][6:8] == (
+        datetime(2026, 10, 27),
+        "待答复",
+    )

@@ -140,7 +140,7 @@ def test_monthly_report_page_and_export(client, dataset, gxj):
     assert response.status_code == 200
     c = response.context["figures"]["indicators"]["commitments"]
     assert (c["n"], c["mean"], c["broken"]) == (1, 6.0, 1)  # B, connected 9 Oct
-    assert "window.print()" in response.content.decode()
+    assert "data-print" in response.content.decode()
     export = _get(client, gxj, "/supervision/report/", month="2026-10", export="xlsx")
     wb = load_workbook(BytesIO(export.content))
     commitments = list(wb["承诺兑现"].iter_rows(values_only=True))
