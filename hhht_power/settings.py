@@ -188,12 +188,12 @@ if MEDIA_STORAGE == "s3":
             "bucket_name": env.str("S3_BUCKET"),
             "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
             "region_name": env.str("S3_REGION", default=None),
-            # Keys from the environment; unset, boto3's own chain (instance role, ~/.aws) applies.
+            # Keys from the environment; unset, boto3's own chain (instance role, ~/.aws) applies. The objects
+            # get no ACL: the bucket stays private (its policy, not each object, decides).
             "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
             "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
             "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
             "signature_version": env.str("S3_SIGNATURE_VERSION", default="s3v4"),
-            "default_acl": "private",
             "file_overwrite": False,
             "querystring_auth": True,
         },
