@@ -120,4 +120,7 @@ def test_the_digits_of_a_fraction_are_not_masked():
     from accounts.masking import mask_text
 
     line = "task succeeded in 0.027015930123456788s; caller 13812345678, id 11010519491231002X."
-    assert mask_text(line) == "task succeeded in 0.027015930123456788s; caller 138****5678, id 110105********002X."
+    assert (
+        mask_text(line)
+        == "task succeeded in 0.027015930123456788s; caller 138****5678, id 110105********002X."
+    )
