@@ -33,18 +33,23 @@ def ticks(beat) -> float:
 def test_second_beat_sends_nothing_while_the_first_runs(fresh_runs):
     first = LockedDatabaseScheduler(app=app)
     second = LockedDatabaseScheduler(app=app)
-    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    # The tasks run every so many seconds are due a day later (a daily one, by crontab, may be too).
+    scheduled = {
+        entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if isinstance(entry["schedule"], int | float | timedelta)
+    }
     with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
         ticks(first)
         assert ticks(second) == STANDBY_SECONDS
-        assert sorted(sent(fresh_runs)) == sorted(scheduled)
+        assert scheduled <= set(sent(fresh_runs))
         ticks(first)
         assert ticks(second) == STANDBY_SECONDS and sent(fresh_runs) == []
     with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
         # The first beat stops (its lock goes with it): the second takes over at its next tick.
         first.close()
         ticks(second)
-        assert sorted(sent(fresh_runs)) == sorted(scheduled)
+        assert scheduled <= set(sent(fresh_runs))
     second.close()
 
 
