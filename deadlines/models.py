@@ -383,6 +383,31 @@ class StageClock(models.Model):
         return self.paused_at is not None
 
 
+class StageNorm(models.Model):
+    """What a stage actually takes 实际用时: the median and 90th percentile of the working days of the
+    stages (per stage and limit) finished in the 12 months before ``computed_on``, recomputed with the
+    risk refresh. ``deadlines.risk`` uses them where ``samples`` are enough, else the limit."""
+
+    stage = models.CharField(_("环节"), max_length=20, choices=StageCode.choices)
+    limit_working_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"))
+    samples = models.PositiveIntegerField(_("样本数"))
+    median_working_days = models.PositiveSmallIntegerField(_("用时中位数（工作日）"))
+    p90_working_days = models.PositiveSmallIntegerField(_("用时90分位（工作日）"))
+    computed_on = models.DateField(_("统计日期"))
+
+    class Meta:
+        ordering = ["stage", "limit_working_days"]
+        verbose_name = _("环节实际用时")
+        verbose_name_plural = _("环节实际用时")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "limit_working_days"], name="one_norm_per_stage_limit")
+        ]
+
+    def __str__(self):
+        limit, median, p90 = self.limit_working_days, self.median_working_days, self.p90_working_days
+        return f"{self.get_stage_display()} · {limit}: {median}/{p90}"
+
+
 class ClockEvent(models.Model):
     """Append-only history of a clock: started, paused, resumed, finished, cancelled, recomputed."""
 

@@ -252,9 +252,9 @@ def _detail_context(request, application, *, bound=None) -> dict:
 
         permit_summary = permit_stage_summary(application)
     steps, overall = customer_steps(application, clocks, permit_summary)
-    # 超期风险 is the units' business: staff and supervisors see it, the customer sees its commitment.
+    # Everyone sees the predicted completion; 超期风险 is the units' business (staff and supervisors).
     risk = None
-    if user.is_staff_member and application.is_open and application.submitted_at is not None:
+    if application.is_open and application.submitted_at is not None:
         risk = risks_for([application], today=timezone.localdate(), clocks={application.pk: clocks}).get(
             application.pk
         )
@@ -281,6 +281,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "steps": steps,
         "overall": overall,
         "risk": risk,
+        "show_risk": user.is_staff_member,
         "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
         "timeline": _timeline_rows(application),
         "transitions": transitions,
