@@ -228,7 +228,9 @@ def application_permits_granted(*, application_id: int, actor, at: datetime | No
         _require_state(application, application.permits_granted)
         _run(application, "permits_granted", actor=actor, at=at)
         _finish(application, "approval", at=at, actor=actor)
-        _start(application, "construction", at=at, actor=actor)
+        if not _clocks().clock_running(application, "construction"):
+            # Already running when the road-excavation permit was granted (在取得占、掘路许可后).
+            _start(application, "construction", at=at, actor=actor)
     return application
 
 

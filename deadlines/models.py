@@ -24,6 +24,12 @@ class StageCode(models.TextChoices):
     ROAD_PERMIT = "road_permit", _("临时占用、挖掘城市道路审批")
     GREEN_PERMIT = "green_permit", _("砍伐、移植树木和占用绿地审批")
     GREEN_FEE = "green_fee", _("绿地补偿费和树木移植费缴纳")
+    # Joint steps inside a permit, each on its own clock for its own unit (PolicyRule.parent_stage).
+    ROAD_SURVEY = "road_survey", _("占掘路现场联合踏勘")
+    ROAD_ISSUE = "road_issue", _("占掘路审批出件")
+    GREEN_CONSENT = "green_consent", _("绿地现场勘验和所有权人意见")
+    GREEN_ISSUE = "green_issue", _("占用绿地行政许可批复")
+    RELOCATION_BUDGET = "relocation_budget", _("绿化搬迁预算")
     CONSTRUCTION = "construction", _("外线施工")
     INSTALLATION = "installation", _("竣工装表接电")
     OVERALL = "overall", _("办电全流程")
@@ -364,10 +370,13 @@ class StageClock(models.Model):
             ),
         ]
         constraints = [
+            # One open clock per stage and responsible unit: a joint step (three units surveying the
+            # road) has one clock per unit.
             models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "stage"],
+                fields=["subject_type", "subject_id", "stage", "responsible_org"],
                 condition=Q(finished_at__isnull=True, cancelled_at__isnull=True),
-                name="one_open_clock_per_stage",
+                name="one_open_clock_per_stage_unit",
+                nulls_distinct=False,
             )
         ]
 

@@ -62,8 +62,13 @@ CUSTOMER_STEPS = (
             StageCode.WINDOW_INTAKE,
             StageCode.PLANNING_PERMIT,
             StageCode.ROAD_PERMIT,
+            StageCode.ROAD_SURVEY,
+            StageCode.ROAD_ISSUE,
             StageCode.GREEN_PERMIT,
+            StageCode.GREEN_CONSENT,
+            StageCode.GREEN_ISSUE,
             StageCode.GREEN_FEE,
+            StageCode.RELOCATION_BUDGET,
             StageCode.CONSTRUCTION,
         ),
     ),
@@ -126,8 +131,13 @@ PERMIT_STAGES = frozenset(
         StageCode.WINDOW_INTAKE,
         StageCode.PLANNING_PERMIT,
         StageCode.ROAD_PERMIT,
+        StageCode.ROAD_SURVEY,
+        StageCode.ROAD_ISSUE,
         StageCode.GREEN_PERMIT,
+        StageCode.GREEN_CONSENT,
+        StageCode.GREEN_ISSUE,
         StageCode.GREEN_FEE,
+        StageCode.RELOCATION_BUDGET,
     }
 )
 _SUMMARY_STATUS = {"waiting": "running", "done": "done", "refused": "returned"}
