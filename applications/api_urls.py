@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, pause_api
 
 # The case list and the case first: every client screen asks for them, and patterns are tried in order.
 urlpatterns = [
@@ -11,7 +11,19 @@ urlpatterns = [
         api.ApplicationTransition.as_view(),
         name="api-application-transition",
     ),
-    path("applications/<int:pk>/pause/", api.ApplicationPause.as_view(), name="api-application-pause"),
+    path(
+        "applications/<int:pk>/pause/", pause_api.ApplicationPauseAsk.as_view(), name="api-application-pause"
+    ),
+    path(
+        "applications/<int:pk>/pause-requests/<int:pid>/confirm/",
+        pause_api.PauseRequestConfirm.as_view(),
+        name="api-pause-request-confirm",
+    ),
+    path(
+        "applications/<int:pk>/pause-requests/<int:pid>/decline/",
+        pause_api.PauseRequestDecline.as_view(),
+        name="api-pause-request-decline",
+    ),
     path("applications/<int:pk>/resume/", api.ApplicationResume.as_view(), name="api-application-resume"),
     path("documents/", api.DocumentListCreate.as_view(), name="api-documents"),
     path("documents/<int:pk>/", api.DocumentDetail.as_view(), name="api-document"),

@@ -160,10 +160,6 @@ class RatingForm(PortalForm):
     )
 
 
-class PauseForm(PortalForm):
-    reason = forms.CharField(label=_("暂停计时的原因"), required=False, max_length=500)
-
-
 class AssignManagerForm(PortalForm):
     account_manager = forms.ChoiceField(label=_("客户经理"), required=False)
 

@@ -397,5 +397,6 @@ def timeline(application: Application) -> list[AuditEntry]:
     )
 
 
-# The satisfaction rating lives in its own module (added by the portal issue); imported so Django sees it.
+# The pause ledger and the satisfaction rating live in their own modules; imported so Django sees them.
+from .pauses import Pause  # noqa: E402, F401
 from .satisfaction import SatisfactionRating  # noqa: E402, F401

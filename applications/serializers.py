@@ -405,6 +405,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     materials = serializers.SerializerMethodField()
     notice = NoticeItemSerializer(many=True, read_only=True)
     form_url = serializers.SerializerMethodField()
+    pauses = serializers.SerializerMethodField()
 
     class Meta(ApplicationListSerializer.Meta):
         fields = [
@@ -424,6 +425,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             "stages",
             "timeline",
             "form_url",
+            "pauses",
         ]
         read_only_fields = fields
 
@@ -449,8 +451,14 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             stages=[_stage_row(clock, tz) for clock in self.context["stages"]],
             timeline=[_audit_row(entry, tz) for entry in self.context["timeline"]],
             form_url=form_url,
+            pauses=self.get_pauses(obj, tz),
         )
         return data
+
+    def get_pauses(self, obj, tz=None) -> list[dict]:
+        from .pause_selectors import pause_rows
+
+        return pause_rows(obj, tz)
 
     def get_available_transitions(self, obj) -> list[str]:
         return self.context["available_transitions"]

@@ -369,6 +369,7 @@ def _return_for_materials(application, *, actor, data, at):
     )
     application.paused_at = at
     application.save(update_fields=["paused_at"])
+    _pauses().pause_open_automatic(application, reason_code="one_time_notice", actor=actor, at=at, note=note)
 
 
 def _clean_notice(data) -> list[dict]:
@@ -557,6 +558,7 @@ def _close(name):
         application.closed_at = at
         application.paused_at = None
         _run(application, name, actor=actor, at=at, reason=reason)
+        _pauses().pause_end(application, actor=actor, at=at)
         if submitted:
             _withdraw_permits(application, actor=actor, at=at, reason=reason or name)
             _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
@@ -689,6 +691,13 @@ def _resume(application, *, actor, at):
             raise
     application.paused_at = None
     application.save(update_fields=["paused_at"])
+    _pauses().pause_end(application, actor=actor, at=at)
+
+
+def _pauses():
+    from . import pause_services
+
+    return pause_services
 
 
 def _decide_zero_investment(application):

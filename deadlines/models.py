@@ -268,6 +268,32 @@ class PolicyRuleChange(models.Model):
         return f"{self.get_action_display()} #{self.rule_id_ref} {self.at:%Y-%m-%d %H:%M}"
 
 
+class PauseReason(models.Model):
+    """A reason a case's clocks may stop 暂停计时原因: a closed list kept as policy data. Its kind says who
+    decides: the one-time notice starts a pause by itself; a customer reason is the customer's to ask for
+    or to confirm; an external cause (weather, a government decision) needs the coordinating
+    supervisor's approval and is booked to nobody."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("一次性告知（自动）")
+        CUSTOMER = "customer", _("客户原因")
+        EXTERNAL = "external", _("外部原因")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    label = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    sort_order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("暂停计时原因")
+        verbose_name_plural = _("暂停计时原因")
+
+    def __str__(self):
+        return self.label
+
+
 # --- Clocks ----------------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,6 @@ from applications import portal_services, selectors, services
 from applications.forms import (
     TRANSITION_FORMS,
     AssignManagerForm,
-    PauseForm,
     RatingForm,
     apply_errors,
     materials_explained,
@@ -48,6 +47,7 @@ from .common import (
     materials_context,
     promised_day,
 )
+from .pauses import pause_context
 
 # The two steps the customer sees (用电申请, 竣工装表) and the internal stages beneath each.
 CUSTOMER_STEPS = (
@@ -308,8 +308,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "expected_state": application.state,
     }
     worked = application.state not in (S.DRAFT, S.RETURNED) and application.is_open
-    if worked and application.paused_at is None and may(user, "applications.pause_clock", application):
-        context["pause_form"] = bound.get("pause") or PauseForm(prefix="pause")
+    context.update(pause_context(user, application, bound=bound.get("pause")))
     if worked and application.paused_at is not None and may(user, "applications.resume_clock", application):
         context["can_resume"] = True
     if application.state == S.RETURNED and is_owner:
@@ -443,24 +442,6 @@ def supply(request, pk):
         problem = " ".join(exc.messages)
         return _failed(request, application, key="supply", status=400, extra={"supply_problem": problem})
     return _done(request, application, _("资料已补齐，申请已重新提交。"))
-
-
-@login_required
-@require_POST
-def pause(request, pk):
-    application = case_or_404(request.user, pk)
-    form = PauseForm(request.POST, prefix="pause")
-    reason = (request.POST.get("pause-reason") or "").strip()
-    try:
-        services.application_pause(application_id=application.pk, actor=request.user, reason=reason)
-    except PermissionDenied:
-        raise Http404
-    except TransitionNotAllowed as exc:
-        return _failed(request, application, key="pause", form=form, status=409, problem=str(exc))
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _failed(request, application, key="pause", form=form, status=400)
-    return _done(request, application, _("计时已暂停。"))
 
 
 @login_required
