@@ -287,6 +287,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SUPERVISION_REFRESH_SECONDS,
     },
     "risk-refresh": {"task": "deadlines.tasks.risk_refresh", "schedule": RISK_REFRESH_SECONDS},
+    # Staff's pause requests unanswered past their deadline lapse (idempotent).
+    "pause-requests-lapse": {"task": "applications.tasks.pause_requests_lapse", "schedule": 300},
 }
 
 # Outside world: email and SMS.

@@ -1,0 +1,10 @@
+"""Celery tasks: thin, call one service. The schedule is CELERY_BEAT_SCHEDULE in settings."""
+
+from celery import shared_task
+
+
+@shared_task(name="applications.tasks.pause_requests_lapse")
+def pause_requests_lapse() -> int:
+    from .pause_services import pause_requests_lapse as lapse
+
+    return lapse()
