@@ -292,6 +292,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def materials_complete(self) -> bool:
         return not self.missing_materials()
 
+    def unpromised_missing(self, today=None) -> list[str]:
+        """The missing kinds not promised under a 告知承诺 (一证受理)."""
+        missing = self.missing_materials(today)
+        if not missing:
+            return []
+        promised = set(self.promised_materials.values_list("kind", flat=True))
+        return [k for k in missing if k not in promised]
+
+    def materials_ready(self) -> bool:
+        """Every material attached, or the missing ones promised (一证受理 with 告知承诺)."""
+        return not self.unpromised_missing()
+
     def plan_answered(self) -> bool:
         return self.external_works is not None
 
@@ -306,7 +318,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         state,
         source=[S.DRAFT, S.RETURNED],
         target=S.SUBMITTED,
-        conditions=[materials_complete],
+        conditions=[materials_ready],
         permission=_perm("submit"),
     )
     def submit(self):
@@ -320,7 +332,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         state,
         source=S.SUBMITTED,
         target=S.ACCEPTED,
-        conditions=[materials_complete],
+        conditions=[materials_ready],
         permission=_perm("accept"),
     )
     def accept(self):
@@ -397,6 +409,8 @@ def timeline(application: Application) -> list[AuditEntry]:
     )
 
 
-# The pause ledger and the satisfaction rating live in their own modules; imported so Django sees them.
+# The pause ledger, the 告知承诺 and the satisfaction rating live in their own modules; imported so
+# Django sees them.
 from .pauses import Pause  # noqa: E402, F401
+from .promises import Commitment, PromisedMaterial  # noqa: E402, F401
 from .satisfaction import SatisfactionRating  # noqa: E402, F401

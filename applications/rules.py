@@ -58,6 +58,7 @@ for _name, _predicate in TRANSITION_RULES.items():
     rules.add_perm(f"applications.{_name}", _predicate)
 
 rules.add_perm("applications.edit_application", is_owner_customer)
+rules.add_perm("applications.supply_promised_materials", is_owner_customer)
 # The measured unit never stops its own clock: the customer pauses, staff only request a pause
 # (pause_services), and a supervisor can end any pause.
 rules.add_perm("applications.pause_clock", is_owner_customer)

@@ -406,6 +406,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     notice = NoticeItemSerializer(many=True, read_only=True)
     form_url = serializers.SerializerMethodField()
     pauses = serializers.SerializerMethodField()
+    promised_materials = serializers.SerializerMethodField()
 
     class Meta(ApplicationListSerializer.Meta):
         fields = [
@@ -426,6 +427,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             "timeline",
             "form_url",
             "pauses",
+            "promised_materials",
         ]
         read_only_fields = fields
 
@@ -452,6 +454,7 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             timeline=[_audit_row(entry, tz) for entry in self.context["timeline"]],
             form_url=form_url,
             pauses=self.get_pauses(obj, tz),
+            promised_materials=self.get_promised_materials(obj, tz),
         )
         return data
 
@@ -459,6 +462,11 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
         from .pause_selectors import pause_rows
 
         return pause_rows(obj, tz)
+
+    def get_promised_materials(self, obj, tz=None) -> list[dict]:
+        from .promise_selectors import promised_rows
+
+        return promised_rows(obj, tz)
 
     def get_available_transitions(self, obj) -> list[str]:
         return self.context["available_transitions"]

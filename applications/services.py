@@ -212,6 +212,7 @@ def application_transition(
             raise TransitionNotAllowed(
                 _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
             )
+        _promises().promises_gate(application, name, data)
         handler = _HANDLERS[name]
         handler(application, actor=actor, data=data, at=at)
     return application
@@ -307,7 +308,12 @@ def _submit(application, *, actor, data, at):
         kinds = {d.kind for d in docs}
         keep = [d for d in application.documents.all() if d.kind not in kinds]
         application.documents.set([*keep, *docs])
-    missing = application.missing_materials(timezone.localdate(at))
+    if data.get("commitment") is True:
+        # 一证受理: the identity proof alone, the rest promised under a signed 告知承诺.
+        _promises().commitment_sign(
+            application, actor=actor, at=at, request_address=data.get("request_address")
+        )
+    missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
         labels = "、".join(str(DocumentKind(k).label) for k in missing)
         raise ValidationError(
@@ -404,7 +410,7 @@ def _clean_notice(data) -> list[dict]:
 
 
 def _accept(application, *, actor, data, at):
-    missing = application.missing_materials(timezone.localdate(at))
+    missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
         raise ValidationError(
             {
@@ -698,6 +704,12 @@ def _pauses():
     from . import pause_services
 
     return pause_services
+
+
+def _promises():
+    from . import promise_services
+
+    return promise_services
 
 
 def _decide_zero_investment(application):

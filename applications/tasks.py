@@ -8,3 +8,10 @@ def pause_requests_lapse() -> int:
     from .pause_services import pause_requests_lapse as lapse
 
     return lapse()
+
+
+@shared_task(name="applications.tasks.promises_check")
+def promises_check() -> int:
+    from .promise_services import promises_check as check
+
+    return check()

@@ -136,6 +136,11 @@ class PolicyDocument(models.Model):
     average_max_working_days = models.PositiveSmallIntegerField(
         _("平均办电时间承诺（工作日）"), null=True, blank=True
     )
+    materials_promise_working_days = models.PositiveSmallIntegerField(
+        _("告知承诺补交资料期限（工作日）"),
+        default=5,
+        help_text=_("一证受理：自提交起，承诺补交的资料应在此期限内补齐（高压在供电方案答复前，低压在装表前）"),
+    )
     note = models.TextField(_("备注"), blank=True)
 
     class Meta:

@@ -43,6 +43,7 @@ from applications.models import (
 from applications.satisfaction import SatisfactionRating
 
 from . import printouts as form_views
+from .commitments import commitment_context
 from .common import PAGE_SIZE, S, case_or_404, collect_documents, detail_queryset, list_row, materials_context
 
 
@@ -169,6 +170,7 @@ def preview(request, pk):
         ],
         "missing": [DocumentKind(k).label for k in application.missing_materials()],
         "submit_form": transition_form("submit", application),
+        **commitment_context(application),
     }
     return render(request, "applications/preview.html", context)
 
