@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, pause_api, promise_api
+from . import api, correction_api, pause_api, promise_api
 
 # The case list and the case first: every client screen asks for them, and patterns are tried in order.
 urlpatterns = [
@@ -23,6 +23,11 @@ urlpatterns = [
         "applications/<int:pk>/pause-requests/<int:pid>/decline/",
         pause_api.PauseRequestDecline.as_view(),
         name="api-pause-request-decline",
+    ),
+    path(
+        "applications/<int:pk>/correct/",
+        correction_api.ApplicationCorrect.as_view(),
+        name="api-application-correct",
     ),
     path(
         "applications/<int:pk>/promised-materials/",

@@ -21,6 +21,8 @@ APPLICATION_FIELDS = (
     "contact_phone",
     "address",
     "capacity_kva",
+    "account_number",
+    "existing_capacity_kva",
 )
 
 # Why the case needs each material (shown beside it on the application form).
@@ -121,6 +123,18 @@ class ApplicationForm(PortalForm):
     address = forms.CharField(label=_("用电地址"), required=False, max_length=300)
     capacity_kva = forms.CharField(
         label=_("申请容量（kVA）"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    account_number = forms.CharField(
+        label=_("原有户号（增容）"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    existing_capacity_kva = forms.CharField(
+        label=_("原有容量（kVA，增容）"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),

@@ -181,6 +181,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     address = models.CharField(_("用电地址"), max_length=200)
     address_key = models.CharField(_("地址比对键"), max_length=200, editable=False)
     capacity_kva = models.DecimalField(_("申请容量（kVA）"), max_digits=10, decimal_places=2)
+    # 增容: the existing connection's account number 户号 and capacity; the total decides zero investment.
+    account_number = models.CharField(_("户号"), max_length=20, blank=True)
+    existing_capacity_kva = models.DecimalField(
+        _("原有容量（kVA）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     external_works = models.BooleanField(_("有外线工程"), null=True, blank=True)
     road_excavation = models.BooleanField(_("需挖掘道路"), null=True, blank=True)
     green_space = models.BooleanField(_("涉及绿地或树木"), null=True, blank=True)
@@ -268,6 +273,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
             road_excavation=self.road_excavation,
             green_space=self.green_space,
         )
+
+    @property
+    def total_capacity_kva(self) -> Decimal:
+        """用电总容量: the capacity asked for plus, for 增容, the existing one."""
+        return Decimal(self.capacity_kva) + Decimal(self.existing_capacity_kva or 0)
 
     @property
     def is_open(self) -> bool:

@@ -73,6 +73,10 @@ class ApplicationInputSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(label=_("手机号码"), max_length=20)
     address = serializers.CharField(label=_("用电地址"), max_length=200)
     capacity_kva = serializers.DecimalField(label=_("申请容量（kVA）"), max_digits=10, decimal_places=2)
+    account_number = serializers.CharField(label=_("原有户号（增容）"), max_length=20, required=False)
+    existing_capacity_kva = serializers.DecimalField(
+        label=_("原有容量（kVA，增容）"), max_digits=10, decimal_places=2, required=False
+    )
     documents = serializers.ListField(
         label=_("资料库中的资料编号"), child=serializers.IntegerField(), required=False
     )

@@ -718,7 +718,7 @@ def _decide_zero_investment(application):
     zero = (
         application.voltage == Voltage.LOW
         and application.applicant_type == ApplicantType.SMALL_MICRO
-        and Decimal(application.capacity_kva) <= threshold
+        and application.total_capacity_kva <= threshold  # 用电总容量 (增容: existing + added)
     )
     application.zero_investment = zero
     if zero:

@@ -47,6 +47,7 @@ __all__ = [
     "clocks_for",
     "clocks_for_subjects",
     "clocks_recompute_provisional",
+    "clocks_refit",
     "clocks_rejudge_finished",
     "level_at",
 ]
@@ -473,6 +474,27 @@ def overall_update(*, subject, facts: CaseFacts, at=None) -> StageClock:
                 limit=clock.limit_working_days,
             ).save()
     return clock
+
+
+def clocks_refit(*, subject, facts: CaseFacts, at, actor=None) -> list[StageClock]:
+    """The case's facts were corrected (applicant type, voltage, sources): every open clock takes the
+    rule of its stage for the new facts (limit, units, thresholds) and its instants are computed again.
+    A stage no rule covers any more keeps its clock. Returns the clocks that changed."""
+    changed = []
+    with transaction.atomic():
+        for clock in _open_clocks(subject).select_related("policy").select_for_update(of=("self",)):
+            rule = rule_for_stage(clock.policy, facts, clock.stage)
+            if rule is None or rule.pk == clock.rule_id:
+                continue
+            before, due_before = clock.limit_working_days, clock.due_at
+            _apply_rule(clock, rule)
+            _schedule(clock, at=at)
+            clock.save()
+            _recomputed(
+                clock, at, actor, due_before=due_before, limit_before=before, limit=clock.limit_working_days
+            ).save()
+            changed.append(clock)
+    return changed
 
 
 def overall_finish(*, subject, at, actor=None) -> StageClock:
