@@ -30,6 +30,11 @@ urlpatterns = [
         name="api-application-correct",
     ),
     path(
+        "applications/<int:pk>/second-return-approval/",
+        correction_api.SecondReturnApproval.as_view(),
+        name="api-second-return-approval",
+    ),
+    path(
         "applications/<int:pk>/promised-materials/",
         promise_api.PromisedMaterialsSupply.as_view(),
         name="api-promised-materials",

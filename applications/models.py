@@ -419,8 +419,9 @@ def timeline(application: Application) -> list[AuditEntry]:
     )
 
 
-# The pause ledger, the 告知承诺 and the satisfaction rating live in their own modules; imported so
-# Django sees them.
+# The pause ledger, the 告知承诺, the approvals of a second return and the satisfaction rating live in
+# their own modules; imported so Django sees them.
 from .pauses import Pause  # noqa: E402, F401
 from .promises import Commitment, PromisedMaterial  # noqa: E402, F401
+from .returns import ReturnApproval  # noqa: E402, F401
 from .satisfaction import SatisfactionRating  # noqa: E402, F401

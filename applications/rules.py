@@ -61,6 +61,8 @@ rules.add_perm("applications.edit_application", is_owner_customer)
 rules.add_perm("applications.supply_promised_materials", is_owner_customer)
 # Staff who accept a case correct its applicant type, voltage and sources at acceptance.
 rules.add_perm("applications.correct_at_acceptance", is_grid_staff)
+# A second return with the one-time notice: the supervisor coordinating the acceptance approves it.
+rules.add_perm("applications.approve_second_return", is_supervisor)
 # The measured unit never stops its own clock: the customer pauses, staff only request a pause
 # (pause_services), and a supervisor can end any pause.
 rules.add_perm("applications.pause_clock", is_owner_customer)

@@ -212,7 +212,7 @@ def application_transition(
             raise TransitionNotAllowed(
                 _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
             )
-        _promises().promises_gate(application, name, data)
+        _gates().check(application, name, data=data, at=at)
         handler = _HANDLERS[name]
         handler(application, actor=actor, data=data, at=at)
     return application
@@ -710,6 +710,12 @@ def _promises():
     from . import promise_services
 
     return promise_services
+
+
+def _gates():
+    from . import gates
+
+    return gates
 
 
 def _decide_zero_investment(application):
