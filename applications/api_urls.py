@@ -39,6 +39,7 @@ urlpatterns = [
         promise_api.PromisedMaterialsSupply.as_view(),
         name="api-promised-materials",
     ),
+    path("applications/<int:pk>/urge/", pause_api.ApplicationUrge.as_view(), name="api-application-urge"),
     path("applications/<int:pk>/resume/", api.ApplicationResume.as_view(), name="api-application-resume"),
     path("documents/", api.DocumentListCreate.as_view(), name="api-documents"),
     path("documents/<int:pk>/", api.DocumentDetail.as_view(), name="api-document"),

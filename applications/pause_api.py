@@ -1,4 +1,4 @@
-"""The pause endpoints (SPEC 6): ask for a pause, and answer a pause request.
+"""The customer's clock endpoints (SPEC 6): ask for a pause, answer a pause request, press (催办).
 
 - ``POST applications/{id}/pause/`` ``{reason_code, note}`` (multipart with ``evidence`` too): by the
   case's customer, paused at once (200, the case); by staff, a request (202,
@@ -19,7 +19,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import pause_services, selectors
+from . import pause_services, selectors, urging
 from .api import detail_data, error_response
 from .pauses import Pause, PauseState
 from .serializers import ApplicationDetailSerializer
@@ -101,3 +101,20 @@ class PauseRequestConfirm(PauseRequestAnswer):
 
 class PauseRequestDecline(PauseRequestAnswer):
     confirm = False
+
+
+class ApplicationUrge(APIView):
+    """``POST applications/{id}/urge/``: the customer presses for its case (催办), once per working day
+    (200 with ``{"urged": n}``; 409 when pressed already today)."""
+
+    @extend_schema(
+        request=None,
+        responses={200: inline_serializer("Urged", fields={"urged": serializers.IntegerField()})},
+    )
+    def post(self, request, pk):
+        get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+        try:
+            n = urging.application_urge(application_id=pk, actor=request.user)
+        except (DjangoPermissionDenied, TransitionNotAllowed) as exc:
+            return error_response(exc)
+        return Response({"urged": n})

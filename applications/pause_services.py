@@ -65,7 +65,7 @@ def reasons_for(kinds) -> list:
     return list(PauseReason.objects.filter(active=True, kind__in=kinds))
 
 
-def _running_stage(application):
+def running_stage(application):
     """The open stage the pause stops (the most urgent one), or the overall clock: (stage, clock)."""
     from deadlines.clocks import clocks_for
 
@@ -115,7 +115,7 @@ def _clean_evidence(evidence) -> str | None:
 
 
 def _new_pause(application, *, reason, note, actor, at) -> Pause:
-    clock = _running_stage(application)
+    clock = running_stage(application)
     return Pause(
         application=application,
         reason=reason,

@@ -59,6 +59,7 @@ for _name, _predicate in TRANSITION_RULES.items():
 
 rules.add_perm("applications.edit_application", is_owner_customer)
 rules.add_perm("applications.supply_promised_materials", is_owner_customer)
+rules.add_perm("applications.urge", is_owner_customer)
 # Staff who accept a case correct its applicant type, voltage and sources at acceptance.
 rules.add_perm("applications.correct_at_acceptance", is_grid_staff)
 # A second return with the one-time notice: the supervisor coordinating the acceptance approves it.

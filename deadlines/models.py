@@ -207,6 +207,11 @@ class PolicyRule(models.Model):
         _("超期几个工作日后督办"), null=True, blank=True, default=3
     )
     credit_on_late = models.BooleanField(_("超期办结记入信用记录"), default=True)
+    notify_coordinating_staff = models.BooleanField(
+        _("预警同时发送协调部门经办人员"),
+        default=False,
+        help_text=_("如选线方案和外线工程设计：市自然资源局的经办人员与监管人员同时收到预警"),
+    )
     source_clause = models.CharField(_("条款"), max_length=200, blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import TransitionNotAllowed
 
-from applications import pause_services
+from applications import pause_services, urging
 from applications.forms import PortalForm, apply_errors
 from applications.models import may
 from applications.pause_selectors import confirmed_by, pauses_of
@@ -60,6 +60,16 @@ def pause_context(user, application, *, bound=None) -> dict:
             }
         )
     context = {"pauses": rows}
+    if (
+        may(user, "applications.urge", application)
+        and application.is_open
+        and application.state
+        not in (
+            "draft",
+            "returned",
+        )
+    ):
+        context["can_urge"] = True
     kinds = _ask_kinds(user, application)
     waiting = any(r["pause"].state == PauseState.REQUESTED for r in rows)
     if (
@@ -126,3 +136,17 @@ def confirm(request, pk, pid):
 @require_POST
 def decline(request, pk, pid):
     return _answer(request, pk, pid, confirm=False)
+
+
+@login_required
+@require_POST
+def urge(request, pk):
+    """催办 from the case page."""
+    application = case_or_404(request.user, pk)
+    try:
+        urging.application_urge(application_id=application.pk, actor=request.user)
+    except PermissionDenied:
+        raise Http404
+    except TransitionNotAllowed as exc:
+        return cases._failed(request, application, key="urge", status=409, problem=str(exc))
+    return cases._done(request, application, _("已催办，客户经理将尽快处理。"))

@@ -21,6 +21,7 @@ applications = [
     path("<int:pk>/submit-with-commitment/", commitments.submit_with_commitment, name="commit-submit"),
     path("<int:pk>/promised-materials/", commitments.supply, name="promised-supply"),
     path("<int:pk>/pause/", pauses.ask, name="pause"),
+    path("<int:pk>/urge/", pauses.urge, name="urge"),
     path("<int:pk>/pause-requests/<int:pid>/confirm/", pauses.confirm, name="pause-confirm"),
     path("<int:pk>/pause-requests/<int:pid>/decline/", pauses.decline, name="pause-decline"),
     path("<int:pk>/resume/", cases.resume, name="resume"),
