@@ -39,6 +39,7 @@ from applications.satisfaction import SatisfactionRating
 from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
 
+from .acceptance import acceptance_context
 from .commitments import promise_context
 from .common import (
     S,
@@ -315,6 +316,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     worked = application.state not in (S.DRAFT, S.RETURNED) and application.is_open
     context.update(pause_context(user, application, bound=bound.get("pause")))
     context.update(promise_context(user, application))
+    context.update(acceptance_context(user, application, bound=bound))
     if worked and application.paused_at is not None and may(user, "applications.resume_clock", application):
         context["can_resume"] = True
     if application.state == S.RETURNED and is_owner:

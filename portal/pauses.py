@@ -17,7 +17,6 @@ from applications.pause_selectors import confirmed_by, pauses_of
 from applications.pauses import Pause, PauseState
 from deadlines.models import PauseReason
 
-from . import cases
 from .common import case_or_404
 
 R = PauseReason.Kind
@@ -102,13 +101,13 @@ def ask(request, pk):
     except PermissionDenied:
         raise Http404
     except TransitionNotAllowed as exc:
-        return cases._failed(request, application, key="pause", form=form, status=409, problem=str(exc))
+        return _cases()._failed(request, application, key="pause", form=form, status=409, problem=str(exc))
     except ValidationError as exc:
         apply_errors(form, exc)
-        return cases._failed(request, application, key="pause", form=form, status=400)
+        return _cases()._failed(request, application, key="pause", form=form, status=400)
     if pause.state == PauseState.REQUESTED:
-        return cases._done(request, application, _("暂停计时申请已发出，待确认后暂停。"))
-    return cases._done(request, application, _("计时已暂停。"))
+        return _cases()._done(request, application, _("暂停计时申请已发出，待确认后暂停。"))
+    return _cases()._done(request, application, _("计时已暂停。"))
 
 
 def _answer(request, pk, pid, *, confirm):
@@ -120,8 +119,8 @@ def _answer(request, pk, pid, *, confirm):
     except (Pause.DoesNotExist, PermissionDenied):
         raise Http404
     except TransitionNotAllowed as exc:
-        return cases._failed(request, application, key="pause_answer", status=409, problem=str(exc))
-    return cases._done(
+        return _cases()._failed(request, application, key="pause_answer", status=409, problem=str(exc))
+    return _cases()._done(
         request, application, _("已确认，计时已暂停。") if confirm else _("已拒绝暂停计时申请。")
     )
 
@@ -148,5 +147,12 @@ def urge(request, pk):
     except PermissionDenied:
         raise Http404
     except TransitionNotAllowed as exc:
-        return cases._failed(request, application, key="urge", status=409, problem=str(exc))
-    return cases._done(request, application, _("已催办，客户经理将尽快处理。"))
+        return _cases()._failed(request, application, key="urge", status=409, problem=str(exc))
+    return _cases()._done(request, application, _("已催办，客户经理将尽快处理。"))
+
+
+def _cases():
+    # The case page's helpers; imported here because the case page imports this module.
+    from . import cases
+
+    return cases

@@ -2,7 +2,19 @@
 
 from django.urls import include, path
 
-from . import applying, cases, commitments, home, inbox, pauses, permits, printouts, queue, supervision
+from . import (
+    acceptance,
+    applying,
+    cases,
+    commitments,
+    home,
+    inbox,
+    pauses,
+    permits,
+    printouts,
+    queue,
+    supervision,
+)
 
 applications = [
     path("<int:pk>/form/", printouts.application_form, name="form"),
@@ -22,6 +34,8 @@ applications = [
     path("<int:pk>/promised-materials/", commitments.supply, name="promised-supply"),
     path("<int:pk>/pause/", pauses.ask, name="pause"),
     path("<int:pk>/urge/", pauses.urge, name="urge"),
+    path("<int:pk>/correct/", acceptance.correct, name="correct"),
+    path("<int:pk>/approve-return/", acceptance.approve_return, name="approve-return"),
     path("<int:pk>/pause-requests/<int:pid>/confirm/", pauses.confirm, name="pause-confirm"),
     path("<int:pk>/pause-requests/<int:pid>/decline/", pauses.decline, name="pause-decline"),
     path("<int:pk>/resume/", cases.resume, name="resume"),
