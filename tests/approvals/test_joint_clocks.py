@@ -156,3 +156,30 @@ def test_without_road_excavation_construction_starts_at_the_last_permit(psb_staf
         step(green, "record_part", d["greenery"], note="同意占用")
         step(green, "grant", d["window"], permit_number="绿地许可〔2026〕5号")
     assert _clocks(application, "construction").get().started_at == sh(2026, 9, 17, 10)
+
+
+def test_a_late_survey_unit_is_warned_about_its_own_clock(road_and_green, departments, supervisor):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from deadlines.models import Notification
+
+    d = departments
+    road = task_of(road_and_green, "road_permit")
+    with at(2026, 9, 15, 10):
+        step(road, "start_review", d["cgzf"])
+        step(road, "record_part", d["pipeline"], note="无异议")
+    # The survey was due at the end of Sunday the 20th: on Monday the 21st the two units still surveying
+    # are overdue on their own clocks.
+    call_command("check_deadlines", at="2026-09-21T09:00:00+08:00", stdout=StringIO())
+    overdue = _clocks(road_and_green, "road_survey").filter(level="overdue").select_related("responsible_org")
+    assert sorted(c.responsible_org.code for c in overdue) == ["jgzd", "zjj_szgc"]
+    jgzd_clock = overdue.get(responsible_org__code="jgzd")
+    told = set(
+        Notification.objects.filter(dedupe_key=f"deadline:{jgzd_clock.pk}:overdue").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert "jgzd1" in told and supervisor.username in told
+    assert "gxj_pipeline1" not in told  # 管线局 surveyed on time
