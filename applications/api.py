@@ -385,10 +385,10 @@ class ApplicationTransition(APIView):
     )
     def post(self, request, pk, name):
         get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+        data = _plain(request.data)
+        data["request_address"] = request.META.get("REMOTE_ADDR")  # recorded with a signed 告知承诺
         try:
-            services.application_transition(
-                application_id=pk, name=name, actor=request.user, data=_plain(request.data)
-            )
+            services.application_transition(application_id=pk, name=name, actor=request.user, data=data)
         except services.UnknownTransition:
             raise Http404
         except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:

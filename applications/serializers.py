@@ -73,6 +73,10 @@ class ApplicationInputSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(label=_("手机号码"), max_length=20)
     address = serializers.CharField(label=_("用电地址"), max_length=200)
     capacity_kva = serializers.DecimalField(label=_("申请容量（kVA）"), max_digits=10, decimal_places=2)
+    account_number = serializers.CharField(label=_("原有户号（增容）"), max_length=20, required=False)
+    existing_capacity_kva = serializers.DecimalField(
+        label=_("原有容量（kVA，增容）"), max_digits=10, decimal_places=2, required=False
+    )
     documents = serializers.ListField(
         label=_("资料库中的资料编号"), child=serializers.IntegerField(), required=False
     )
@@ -405,6 +409,8 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     materials = serializers.SerializerMethodField()
     notice = NoticeItemSerializer(many=True, read_only=True)
     form_url = serializers.SerializerMethodField()
+    pauses = serializers.SerializerMethodField()
+    promised_materials = serializers.SerializerMethodField()
 
     class Meta(ApplicationListSerializer.Meta):
         fields = [
@@ -424,6 +430,8 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             "stages",
             "timeline",
             "form_url",
+            "pauses",
+            "promised_materials",
         ]
         read_only_fields = fields
 
@@ -449,8 +457,20 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
             stages=[_stage_row(clock, tz) for clock in self.context["stages"]],
             timeline=[_audit_row(entry, tz) for entry in self.context["timeline"]],
             form_url=form_url,
+            pauses=self.get_pauses(obj, tz),
+            promised_materials=self.get_promised_materials(obj, tz),
         )
         return data
+
+    def get_pauses(self, obj, tz=None) -> list[dict]:
+        from .pause_selectors import pause_rows
+
+        return pause_rows(obj, tz)
+
+    def get_promised_materials(self, obj, tz=None) -> list[dict]:
+        from .promise_selectors import promised_rows
+
+        return promised_rows(obj, tz)
 
     def get_available_transitions(self, obj) -> list[str]:
         return self.context["available_transitions"]

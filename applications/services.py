@@ -208,6 +208,7 @@ def application_transition(
             raise TransitionNotAllowed(
                 _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
             )
+        _gates().check(application, name, data=data, at=at)
         handler = _HANDLERS[name]
         handler(application, actor=actor, data=data, at=at)
     return application
@@ -224,7 +225,9 @@ def application_permits_granted(*, application_id: int, actor, at: datetime | No
         _require_state(application, application.permits_granted)
         _run(application, "permits_granted", actor=actor, at=at)
         _finish(application, "approval", at=at, actor=actor)
-        _start(application, "construction", at=at, actor=actor)
+        if not _clocks().clock_running(application, "construction"):
+            # Already running when the road-excavation permit was granted (在取得占、掘路许可后).
+            _start(application, "construction", at=at, actor=actor)
     return application
 
 
@@ -301,7 +304,12 @@ def _submit(application, *, actor, data, at):
         kinds = {d.kind for d in docs}
         keep = [d for d in application.documents.all() if d.kind not in kinds]
         application.documents.set([*keep, *docs])
-    missing = application.missing_materials(timezone.localdate(at))
+    if data.get("commitment") is True:
+        # 一证受理: the identity proof alone, the rest promised under a signed 告知承诺.
+        _promises().commitment_sign(
+            application, actor=actor, at=at, request_address=data.get("request_address")
+        )
+    missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
         labels = "、".join(str(DocumentKind(k).label) for k in missing)
         raise ValidationError(
@@ -370,6 +378,7 @@ def _return_for_materials(application, *, actor, data, at):
     )
     application.paused_at = at
     application.save(update_fields=["paused_at"])
+    _pauses().pause_open_automatic(application, reason_code="one_time_notice", actor=actor, at=at, note=note)
 
 
 def _clean_notice(data) -> list[dict]:
@@ -404,7 +413,7 @@ def _clean_notice(data) -> list[dict]:
 
 
 def _accept(application, *, actor, data, at):
-    missing = application.missing_materials(timezone.localdate(at))
+    missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
         raise ValidationError(
             {
@@ -526,6 +535,7 @@ def _close(name):
         application.closed_at = at
         application.paused_at = None
         _run(application, name, actor=actor, at=at, reason=reason)
+        _pauses().pause_end(application, actor=actor, at=at)
         if submitted:
             permit_stage().withdraw(application=application, actor=actor, at=at, reason=reason or name)
             _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
@@ -659,6 +669,25 @@ def _resume(application, *, actor, at):
             raise
     application.paused_at = None
     application.save(update_fields=["paused_at"])
+    _pauses().pause_end(application, actor=actor, at=at)
+
+
+def _pauses():
+    from . import pause_services
+
+    return pause_services
+
+
+def _promises():
+    from . import promise_services
+
+    return promise_services
+
+
+def _gates():
+    from . import gates
+
+    return gates
 
 
 def _decide_zero_investment(application):
@@ -667,7 +696,7 @@ def _decide_zero_investment(application):
     zero = (
         application.voltage == Voltage.LOW
         and application.applicant_type == ApplicantType.SMALL_MICRO
-        and Decimal(application.capacity_kva) <= threshold
+        and application.total_capacity_kva <= threshold  # 用电总容量 (增容: existing + added)
     )
     application.zero_investment = zero
     if zero:

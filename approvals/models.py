@@ -76,6 +76,19 @@ GREEN_CONSENT = {
 }
 
 
+# The clocks of a permit's joint steps (``deadlines`` stage codes, limits and units in the policy rows):
+# one per part and unit, then the issuance's once every part is done; the relocation budget after the
+# green permit.
+PART_STAGES = {K.ROAD_PERMIT: "road_survey", K.GREEN_PERMIT: "green_consent"}
+ISSUE_STAGES = {K.ROAD_PERMIT: "road_issue", K.GREEN_PERMIT: "green_issue"}
+RELOCATION_BUDGET_STAGE = "relocation_budget"
+
+
+def joint_stages(kind: str) -> list[str]:
+    """The stages of the joint steps inside a permit of ``kind`` (none for the others)."""
+    return [stages[kind] for stages in (PART_STAGES, ISSUE_STAGES) if kind in stages]
+
+
 def permits_needed(application) -> list[str]:
     """The permits a case needs (SPEC section 2): the planning permit for any external works needing
     permits, the road permit for road excavation, the green permit for green space or trees."""

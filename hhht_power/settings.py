@@ -397,6 +397,10 @@ CELERY_BEAT_SCHEDULE = {
     "risk-refresh": {"task": "deadlines.tasks.risk_refresh", "schedule": RISK_REFRESH_SECONDS},
     # Once a day, at night: drafts unchanged too long expire (their customer warned days before).
     "drafts-expire": {"task": "applications.tasks.drafts_expire", "schedule": crontab(hour=2, minute=30)},
+    # Staff's pause requests unanswered past their deadline lapse (idempotent).
+    "pause-requests-lapse": {"task": "applications.tasks.pause_requests_lapse", "schedule": 300},
+    # 告知承诺 past due: the case paused with the one-time notice, a credit record (idempotent).
+    "promises-check": {"task": "applications.tasks.promises_check", "schedule": 300},
 }
 
 # Outside world: email and SMS.

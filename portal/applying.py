@@ -42,6 +42,7 @@ from applications.satisfaction import SatisfactionRating
 from applications.transitions import BY_NAME
 
 from . import printouts as form_views
+from .commitments import commitment_context
 from .common import PAGE_SIZE, S, case_or_404, collect_documents, detail_queryset, list_row, materials_context
 
 
@@ -168,6 +169,7 @@ def preview(request, pk):
         ],
         "missing": [DocumentKind(k).label for k in application.missing_materials()],
         "submit_form": BY_NAME["submit"].make_form(application),
+        **commitment_context(application),
     }
     return render(request, "applications/preview.html", context)
 

@@ -25,7 +25,6 @@ from accounts.masking import mask_id_number, mask_phone
 from applications import portal_services, selectors, services
 from applications.forms import (
     AssignManagerForm,
-    PauseForm,
     RatingForm,
     apply_errors,
     materials_explained,
@@ -40,6 +39,8 @@ from applications.transitions import BY_NAME, user_transition
 from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
 
+from .acceptance import acceptance_context
+from .commitments import promise_context
 from .common import (
     S,
     case_or_404,
@@ -48,6 +49,7 @@ from .common import (
     materials_context,
     promised_day,
 )
+from .pauses import pause_context
 
 # The two steps the customer sees (用电申请, 竣工装表) and the internal stages beneath each.
 CUSTOMER_STEPS = (
@@ -62,8 +64,13 @@ CUSTOMER_STEPS = (
             StageCode.WINDOW_INTAKE,
             StageCode.PLANNING_PERMIT,
             StageCode.ROAD_PERMIT,
+            StageCode.ROAD_SURVEY,
+            StageCode.ROAD_ISSUE,
             StageCode.GREEN_PERMIT,
+            StageCode.GREEN_CONSENT,
+            StageCode.GREEN_ISSUE,
             StageCode.GREEN_FEE,
+            StageCode.RELOCATION_BUDGET,
             StageCode.CONSTRUCTION,
         ),
     ),
@@ -122,8 +129,13 @@ PERMIT_STAGES = frozenset(
         StageCode.WINDOW_INTAKE,
         StageCode.PLANNING_PERMIT,
         StageCode.ROAD_PERMIT,
+        StageCode.ROAD_SURVEY,
+        StageCode.ROAD_ISSUE,
         StageCode.GREEN_PERMIT,
+        StageCode.GREEN_CONSENT,
+        StageCode.GREEN_ISSUE,
         StageCode.GREEN_FEE,
+        StageCode.RELOCATION_BUDGET,
     }
 )
 _SUMMARY_STATUS = {"waiting": "running", "done": "done", "refused": "returned"}
@@ -225,9 +237,9 @@ def _detail_context(request, application, *, bound=None) -> dict:
 
         permit_summary = permit_stage_summary(application)
     steps, overall = customer_steps(application, clocks, permit_summary)
-    # 超期风险 is the units' business: staff and supervisors see it, the customer sees its commitment.
+    # Everyone sees the predicted completion; 超期风险 is the units' business (staff and supervisors).
     risk = None
-    if user.is_staff_member and application.is_open and application.submitted_at is not None:
+    if application.is_open and application.submitted_at is not None:
         risk = risks_for([application], today=timezone.localdate(), clocks={application.pk: clocks}).get(
             application.pk
         )
@@ -254,6 +266,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "steps": steps,
         "overall": overall,
         "risk": risk,
+        "show_risk": user.is_staff_member,
         "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
         "timeline": _timeline_rows(application),
         "transitions": transitions,
@@ -270,8 +283,9 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "expected_state": application.state,
     }
     worked = application.state not in (S.DRAFT, S.RETURNED) and application.is_open
-    if worked and application.paused_at is None and may(user, "applications.pause_clock", application):
-        context["pause_form"] = bound.get("pause") or PauseForm(prefix="pause")
+    context.update(pause_context(user, application, bound=bound.get("pause")))
+    context.update(promise_context(user, application))
+    context.update(acceptance_context(user, application, bound=bound))
     if worked and application.paused_at is not None and may(user, "applications.resume_clock", application):
         context["can_resume"] = True
     if application.state == S.RETURNED and is_owner:
@@ -422,22 +436,6 @@ def supply(request, pk):
         problem = " ".join(exc.messages)
         return _failed(request, application, key="supply", status=400, extra={"supply_problem": problem})
     return _done(request, application, _("资料已补齐，申请已重新提交。"))
-
-
-@login_required
-@require_POST
-def pause(request, pk):
-    application = case_or_404(request.user, pk)
-    form = PauseForm(request.POST, prefix="pause")
-    reason = (request.POST.get("pause-reason") or "").strip()
-    return _act(
-        request,
-        application,
-        partial(services.application_pause, application_id=application.pk, actor=request.user, reason=reason),
-        key="pause",
-        form=form,
-        done=_("计时已暂停。"),
-    )
 
 
 @login_required

@@ -18,11 +18,12 @@ FAST_LIST_QUERIES = 1
 LIST_QUERIES = 4
 # The case of a customer or of the power bureau (applications.sql_reads): the case with its manager,
 # documents (available transitions' conditions read them, no query), clocks and timeline, in one
-# statement that also checks the remembered token.
-FAST_DETAIL_QUERIES = 1
+# statement that also checks the remembered token; then its pauses and its promised materials (一证受理),
+# one query each.
+FAST_DETAIL_QUERIES = 3
 # Any other viewer (a supervisor): token with user and roles, the case (with its manager), its
-# documents, its clocks, its timeline.
-DETAIL_QUERIES = 5
+# documents, its clocks, its timeline, its pauses, its promised materials.
+DETAIL_QUERIES = 7
 
 
 @pytest.fixture
