@@ -17,7 +17,7 @@ TAKEN = (PauseState.ACTIVE, PauseState.ENDED)
 
 
 def _scoped(scope: Scope, f) -> "Pause.objects":
-    from .selectors import _org_family
+    from .figures import _org_family
 
     qs = Pause.objects.filter(requested_at__gte=f.start, requested_at__lt=f.end)
     if not scope.is_lead:
@@ -34,7 +34,7 @@ def pauses_by_unit(scope: Scope, f) -> list[dict]:
     those paused."""
     from accounts.models import Organisation
 
-    from .selectors import _app_ct_id
+    from .figures import _app_ct_id
 
     rows = list(
         _scoped(scope, f)

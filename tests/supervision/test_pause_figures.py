@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from applications.pauses import Pause
 from deadlines.models import PauseReason
-from supervision import selectors
+from supervision import figures as figs
 from supervision.pauses import pause_figures
 from supervision.scope import scope_for
 from tests.supervision.conftest import NOW, sh
@@ -160,7 +160,7 @@ def test_the_dashboard_shows_them(client, ledger, gxj):
         client.force_login(gxj)
         html = client.get(reverse("supervision:dashboard"), PERIOD.params()).content.decode()
         assert (
-            selectors.dashboard(scope_for(gxj), PERIOD, today=NOW.date())["pauses"]["near_deadline"]["count"]
+            figs.dashboard(scope_for(gxj), PERIOD, today=NOW.date())["pauses"]["near_deadline"]["count"]
             == 2
         )
     row = html.split('data-org="psb"')[1].split("</tr>")[0]
