@@ -7,6 +7,7 @@ difference of ordinals in SQL. Nothing loops over cases in Python.
 """
 
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -34,7 +35,6 @@ from applications.models import Application, ApplicationState
 from deadlines.calendar import SHANGHAI, end_of_day, start_of_day
 from deadlines.models import CalendarDay, CreditRecord, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
-from hhht_power.db import page_planner
 
 from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
 from .models import CaseMonth, OrderState, StageMonth, SupervisionOrder
@@ -638,7 +638,7 @@ EXPORT_LIST_LIMIT = 20_000
 def dashboard(scope: Scope, f: Filters, *, today: date, list_limit: int = PAGE_LIST_LIMIT) -> dict:
     """Every figure of the dashboard (the warning lists cut at ``list_limit`` rows each, most urgent
     first; their cards link to the full lists)."""
-    with page_planner():
+    with nullcontext():
         return _dashboard(scope, f, today=today, list_limit=list_limit)
 
 
