@@ -126,7 +126,7 @@ class ApplicationPagination(PageNumberPagination):
 
 
 class ApplicationFilter(filters.FilterSet):
-    state = filters.MultipleChoiceFilter(choices=ApplicationState.choices)
+    state = filters.MultipleChoiceFilter(choices=ApplicationState.choices, distinct=False)  # no join
     voltage = filters.ChoiceFilter(choices=Voltage.choices)
     level = filters.ChoiceFilter(
         field_name="current_level",
@@ -156,6 +156,7 @@ class ApplicationFilter(filters.FilterSet):
 
 
 STAGE_PARAMS = frozenset({"level", "stage", "due_after", "due_before"})
+FILTER_PARAMS = frozenset(ApplicationFilter.base_filters)
 # The columns a list row shows (``ApplicationListSerializer``) and the masking rule reads: the detail's
 # columns and the manager's password, dates and flags are not read for every row of a page.
 LIST_COLUMNS = (
@@ -208,6 +209,11 @@ class ApplicationListCreate(generics.ListAPIView):
         self.own_first = "ordering" not in params and user.has_role("account_manager")
         return qs if "ordering" in params else qs.order_by("-id")
 
+    def filter_queryset(self, queryset):
+        if not FILTER_PARAMS.intersection(self.request.query_params):
+            return queryset  # no filter asked: the filter form is not built
+        return super().filter_queryset(queryset)
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         selectors.attach_current_stage(page)
@@ -233,7 +239,7 @@ def detail_queryset(user):
     """The cases ``user`` sees, each with its manager, documents (by kind, newest first) and timeline."""
     return (
         selectors.applications_visible_to(user)
-        .select_related("account_manager", "customer")
+        .select_related("account_manager")
         .prefetch_related(
             Prefetch("documents", queryset=Document.objects.order_by("kind", "-pk")),
             Prefetch(

@@ -12,8 +12,7 @@ from accounts.masking import mask_id_number, mask_phone
 from . import selectors
 from .models import (
     ApplicantType,
-    Application,
-    AuditEntry,
+    ApplicationState,
     Business,
     Document,
     DocumentKind,
@@ -24,7 +23,7 @@ from .models import (
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -43,6 +42,10 @@ class DocumentSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
+
+    def get_kind_display(self, obj) -> str:
+        # The enum's label: Django's get_FOO_display hashes and translates every choice on each call.
+        return str(DocumentKind(obj.kind).label)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj) -> str:
@@ -107,7 +110,10 @@ class PauseInputSerializer(serializers.Serializer):
 
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="__str__")
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, obj) -> str:
+        return str(obj)
 
 
 class CurrentStageSerializer(serializers.Serializer):
@@ -134,12 +140,14 @@ class StageSerializer(serializers.Serializer):
     finished_late = serializers.BooleanField(allow_null=True)
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = AuditEntry
-        fields = ["at", "actor", "transition", "from_state", "to_state", "reason", "data"]
+class AuditEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    transition = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    reason = serializers.CharField()
+    data = serializers.JSONField()
 
 
 class MaterialSerializer(serializers.Serializer):
@@ -155,40 +163,30 @@ class NoticeItemSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, default="")
 
 
-class ApplicationListSerializer(serializers.ModelSerializer):
+class ApplicationListSerializer(serializers.Serializer):
     """A row of the case list. ID and phone numbers are masked unless the caller may see them
     (``applications.see_personal_data``)."""
 
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    account_manager = PersonSerializer(read_only=True, allow_null=True)
-    current_stage = CurrentStageSerializer(source="*", read_only=True, allow_null=True)
+    id = serializers.IntegerField()
+    number = serializers.CharField(allow_null=True)
+    state = serializers.ChoiceField(choices=ApplicationState.choices)
+    state_display = serializers.SerializerMethodField()
+    business = serializers.ChoiceField(choices=Business.choices)
+    voltage = serializers.ChoiceField(choices=Voltage.choices)
+    power_sources = serializers.IntegerField(allow_null=True)
+    applicant_type = serializers.ChoiceField(choices=ApplicantType.choices)
+    applicant_name = serializers.CharField()
+    id_number = serializers.CharField()
+    contact_phone = serializers.CharField()
+    address = serializers.CharField()
+    capacity_kva = serializers.DecimalField(max_digits=10, decimal_places=2)
+    account_manager = PersonSerializer(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    connected_at = serializers.DateTimeField(allow_null=True)
+    current_stage = CurrentStageSerializer(source="*", allow_null=True)
     paused = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Application
-        fields = [
-            "id",
-            "number",
-            "state",
-            "state_display",
-            "business",
-            "voltage",
-            "power_sources",
-            "applicant_type",
-            "applicant_name",
-            "id_number",
-            "contact_phone",
-            "address",
-            "capacity_kva",
-            "account_manager",
-            "submitted_at",
-            "connected_at",
-            "current_stage",
-            "paused",
-            "zero_investment",
-            "customer_cost",
-        ]
-        read_only_fields = fields
+    zero_investment = serializers.BooleanField()
+    customer_cost = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -196,6 +194,9 @@ class ApplicationListSerializer(serializers.ModelSerializer):
             data["id_number"] = mask_id_number(data["id_number"])
             data["contact_phone"] = mask_phone(data["contact_phone"])
         return data
+
+    def get_state_display(self, obj) -> str:
+        return str(ApplicationState(obj.state).label)
 
     def get_paused(self, obj) -> bool:
         return obj.paused_at is not None
@@ -205,34 +206,21 @@ class ApplicationDetailSerializer(ApplicationListSerializer):
     """One case. ``stages`` are the case's clocks, which the view sets on the case (``stages_of``);
     ``timeline`` and ``documents`` are prefetched (``api.detail_queryset``)."""
 
-    notice = NoticeItemSerializer(many=True, read_only=True)
+    external_works = serializers.BooleanField(allow_null=True)
+    road_excavation = serializers.BooleanField(allow_null=True)
+    green_space = serializers.BooleanField(allow_null=True)
+    plan_summary = serializers.CharField()
+    meter_number = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    paused_at = serializers.DateTimeField(allow_null=True)
+    notice = NoticeItemSerializer(many=True)
     materials = serializers.SerializerMethodField()
-    documents = DocumentSerializer(many=True, read_only=True)
+    documents = DocumentSerializer(many=True)
     available_transitions = serializers.SerializerMethodField()
-    stages = StageSerializer(many=True, read_only=True)
-    timeline = AuditEntrySerializer(many=True, read_only=True)
+    stages = StageSerializer(many=True)
+    timeline = AuditEntrySerializer(many=True)
     form_url = serializers.SerializerMethodField()
-
-    class Meta(ApplicationListSerializer.Meta):
-        fields = [
-            *ApplicationListSerializer.Meta.fields,
-            "external_works",
-            "road_excavation",
-            "green_space",
-            "plan_summary",
-            "meter_number",
-            "created_at",
-            "closed_at",
-            "paused_at",
-            "notice",
-            "materials",
-            "documents",
-            "available_transitions",
-            "stages",
-            "timeline",
-            "form_url",
-        ]
-        read_only_fields = fields
 
     def get_available_transitions(self, obj) -> list[str]:
         return selectors.available_transitions(obj, self.context["request"].user)
