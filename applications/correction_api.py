@@ -3,17 +3,14 @@
   the case (200, the case); 400 for bad values or no reason, 409 once the supply plan is answered;
 - ``POST applications/{id}/second-return-approval/`` ``{reason}``: a supervisor allows a second return."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import correction_services, gates, selectors
-from .api import _plain, detail_data, error_response
+from .api import _plain, detail_data
 from .serializers import ApplicationDetailSerializer
 
 CORRECTION_INPUT = inline_serializer(
@@ -31,12 +28,9 @@ class ApplicationCorrect(APIView):
     @extend_schema(request=CORRECTION_INPUT, responses={200: ApplicationDetailSerializer})
     def post(self, request, pk):
         get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            correction_services.application_correct(
-                application_id=pk, actor=request.user, data=_plain(request.data)
-            )
-        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        correction_services.application_correct(
+            application_id=pk, actor=request.user, data=_plain(request.data)
+        )
         return Response(detail_data(request, pk))
 
 
@@ -50,10 +44,5 @@ class SecondReturnApproval(APIView):
     )
     def post(self, request, pk):
         get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            gates.second_return_approve(
-                application_id=pk, actor=request.user, reason=request.data.get("reason")
-            )
-        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        gates.second_return_approve(application_id=pk, actor=request.user, reason=request.data.get("reason"))
         return Response(detail_data(request, pk), status=status.HTTP_201_CREATED)

@@ -338,16 +338,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def needs_permits(self) -> bool:
         return bool(self.external_works and (self.road_excavation or self.green_space))
 
-    def attached_documents(self) -> list[Document]:
-        """The documents attached to the case: those read with it by the API's one-statement read
-        (``sql_reads.case`` sets ``loaded_documents``), else ``documents.all()`` (prefetched or queried)."""
-        loaded = self.__dict__.get("loaded_documents")
-        return list(self.documents.all()) if loaded is None else loaded
-
     def missing_materials(self, today=None) -> list[str]:
         """Kinds still missing or no longer valid (the generated application form is never missing)."""
         today = today or timezone.localdate()
-        present = {d.kind for d in self.attached_documents() if d.is_valid_on(today)}
+        present = {d.kind for d in self.documents.all() if d.is_valid_on(today)}
         return [k for k in required_materials(self.voltage) if k not in GENERATED_KINDS and k not in present]
 
     def materials_complete(self) -> bool:

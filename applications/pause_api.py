@@ -8,20 +8,17 @@
   case must not be seen.
 """
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django_fsm import TransitionNotAllowed
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hhht_power.drf import FormParser, JSONParser, MultiPartParser
+
 from . import pause_services, selectors, urging
-from .api import detail_data, error_response
-from .pauses import Pause, PauseState
+from .api import detail_data
+from .pauses import PauseState
 from .serializers import ApplicationDetailSerializer
 
 PAUSE_INPUT = inline_serializer(
@@ -59,16 +56,13 @@ class ApplicationPauseAsk(APIView):
     )
     def post(self, request, pk):
         get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            pause = pause_services.pause_ask(
-                application_id=pk,
-                actor=request.user,
-                reason_code=request.data.get("reason_code"),
-                note=request.data.get("note") or "",
-                evidence=request.FILES.get("evidence"),
-            )
-        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        pause = pause_services.pause_ask(
+            application_id=pk,
+            actor=request.user,
+            reason_code=request.data.get("reason_code"),
+            note=request.data.get("note") or "",
+            evidence=request.FILES.get("evidence"),
+        )
         if pause.state == PauseState.REQUESTED:
             return Response(
                 {"pause_request": {"id": pause.pk, "state": pause.state}}, status=status.HTTP_202_ACCEPTED
@@ -84,14 +78,7 @@ class PauseRequestAnswer(APIView):
     @extend_schema(request=None, responses={200: ApplicationDetailSerializer})
     def post(self, request, pk, pid):
         get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            pause_services.pause_answer(
-                application_id=pk, pause_id=pid, actor=request.user, confirm=self.confirm
-            )
-        except Pause.DoesNotExist:
-            raise Http404
-        except (DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        pause_services.pause_answer(application_id=pk, pause_id=pid, actor=request.user, confirm=self.confirm)
         return Response(detail_data(request, pk))
 
 
@@ -113,8 +100,5 @@ class ApplicationUrge(APIView):
     )
     def post(self, request, pk):
         get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            n = urging.application_urge(application_id=pk, actor=request.user)
-        except (DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        n = urging.application_urge(application_id=pk, actor=request.user)
         return Response({"urged": n})

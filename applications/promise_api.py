@@ -1,8 +1,6 @@
 """``POST applications/{id}/promised-materials/`` ``{documents: [ids]}``: the customer supplies what it
 promised under its 告知承诺 (200, the case); 400 for documents invalid or of no promised kind."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -10,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import promise_services, selectors
-from .api import detail_data, error_response
+from .api import detail_data
 from .serializers import ApplicationDetailSerializer
 
 
@@ -28,10 +26,5 @@ class PromisedMaterialsSupply(APIView):
             if hasattr(request.data, "getlist")
             else request.data.get("documents")
         )
-        try:
-            promise_services.promised_materials_supply(
-                application_id=pk, actor=request.user, documents=documents
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            return error_response(exc)
+        promise_services.promised_materials_supply(application_id=pk, actor=request.user, documents=documents)
         return Response(detail_data(request, pk))

@@ -46,7 +46,6 @@ __all__ = [
     "UnknownTransition",
     "application_create",
     "application_expire_draft",
-    "application_pause",
     "application_permit_refused",
     "application_permits_granted",
     "application_resume",
@@ -242,37 +241,6 @@ def application_permit_refused(
         _run(application, "permit_refused", actor=actor, at=at, reason=reason)
         _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason, stage="approval")
         _start(application, "design", at=at, actor=actor)
-    return application
-
-
-def application_pause(*, application_id: int, actor, reason: str, at: datetime | None = None) -> Application:
-    """Stop the clocks while the case waits on the customer 暂停计时 (the time is the customer's)."""
-    at = at or timezone.now()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [ValidationError(_("请填写暂停计时的原因。"), code=v.REQUIRED)]})
-    with transaction.atomic():
-        application = _locked(application_id)
-        if not may(actor, "applications.pause_clock", application):
-            raise PermissionDenied
-        if application.paused_at is not None:
-            raise TransitionNotAllowed(_("计时已暂停。"))
-        if application.state not in (
-            S.SUBMITTED,
-            S.ACCEPTED,
-            S.DESIGNING,
-            S.APPROVING,
-            S.CONSTRUCTING,
-            S.INSTALLING,
-        ):
-            raise TransitionNotAllowed(_("当前状态下不能暂停计时。"))
-        _clocks().clock_pause(subject=application, reason=reason, actor=actor, at=at)
-        application.paused_at = at
-        application.save(update_fields=["paused_at"])
-        entry = _audit(
-            application, actor=actor, name="pause", from_state=application.state, at=at, reason=reason
-        )
-        _notify_customer(application, entry)
     return application
 
 

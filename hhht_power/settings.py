@@ -117,13 +117,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 if env.str("TEST_DB_NAME", default=""):
     # Lets several test runs share one PostgreSQL server without clobbering each other.
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Statements run through hhht_power.db.planned_cursor (the API's hot reads) are planned once per
-    # connection after this many runs; "off" behind a transaction-mode pooler such as PgBouncer.
-    _threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        None if _threshold.lower() in ("", "off", "none") else int(_threshold)
-    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # make run: web, worker and beat share one file. WAL lets readers run beside the writer, and
     # IMMEDIATE transactions wait for the write lock instead of failing with "database is locked".
@@ -280,7 +273,12 @@ REST_FRAMEWORK = {
         "hhht_power.drf.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "hhht_power.drf.ContentNegotiation",
+    "DEFAULT_PARSER_CLASSES": [
+        "hhht_power.drf.JSONParser",
+        "hhht_power.drf.FormParser",
+        "hhht_power.drf.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "hhht_power.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -290,6 +288,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_THROTTLE_RATE", default="20/min")},
 }
+# An API token not used for this many days no longer signs in (accounts.authentication).
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "hhht-power 获得电力 API",
     "DESCRIPTION": "呼和浩特市获得电力门户 — electricity-connection applications, permits and deadlines.",
