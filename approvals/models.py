@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.audit import AppendOnlyEntry
-from applications.models import ApplicationState
 
 
 class TaskKind(models.TextChoices):
@@ -292,33 +291,6 @@ class ApprovalTask(ConcurrentTransitionMixin, models.Model):
     def withdraw(self):
         """撤销: a new filing round replaces it, or the case was closed or sent back to design."""
 
-
-# Transitions a user may ask for by name (API and pages), in the order they are listed to users.
-USER_TRANSITIONS = (
-    "accept_filing",
-    "start_review",
-    "record_part",
-    "grant",
-    "refuse",
-    "return_for_correction",
-    "resubmit",
-    "report_relocation",
-    "pay_fee",
-)
-
-# The case states in which each transition may run: permits are worked while the case waits on them;
-# the trees are relocated and the fee paid while the case is built.
-CASE_STATES = {
-    "accept_filing": (ApplicationState.APPROVING,),
-    "start_review": (ApplicationState.APPROVING,),
-    "record_part": (ApplicationState.APPROVING,),
-    "grant": (ApplicationState.APPROVING,),
-    "refuse": (ApplicationState.APPROVING,),
-    "return_for_correction": (ApplicationState.APPROVING,),
-    "resubmit": (ApplicationState.APPROVING,),
-    "report_relocation": (ApplicationState.APPROVING, ApplicationState.CONSTRUCTING),
-    "pay_fee": (ApplicationState.APPROVING, ApplicationState.CONSTRUCTING, ApplicationState.INSTALLING),
-}
 
 
 class TaskPart(models.Model):

@@ -15,10 +15,8 @@ from deadlines.calendar import add_working_days_lenient, end_of_day, local_date
 from deadlines.policy import rule_for_stage
 
 from .models import (
-    CASE_STATES,
     OPEN_TASK_STATES,
     PERMIT_KINDS,
-    USER_TRANSITIONS,
     ApprovalTask,
     SharedDocument,
     TaskAuditEntry,
@@ -29,6 +27,7 @@ from .models import (
     may,
     permits_needed,
 )
+from .transitions import CASE_STATES, USER_TRANSITIONS
 
 K = TaskKind
 T = TaskState

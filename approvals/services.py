@@ -26,13 +26,11 @@ from deadlines.clocks import clocks_for
 from deadlines.notifications import notify
 
 from .models import (
-    CASE_STATES,
     ISSUE_STAGES,
     OPEN_TASK_STATES,
     PART_STAGES,
     RELOCATION_BUDGET_STAGE,
     TASK_DEPARTMENTS,
-    USER_TRANSITIONS,
     ApprovalTask,
     GreenOwner,
     SharedDocument,
@@ -48,6 +46,7 @@ from .models import (
     permits_needed,
 )
 from .selectors import involved_in, tasks_visible_to
+from .transitions import CASE_STATES, USER_TRANSITIONS
 
 logger = logging.getLogger(__name__)
 K = TaskKind
