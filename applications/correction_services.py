@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
+
 from . import validation as v
-from .models import ApplicantType, ApplicationState, Voltage, may
+from .models import ApplicantType, ApplicationState, Voltage
 
 CORRECTABLE_STATES = (ApplicationState.SUBMITTED, ApplicationState.ACCEPTED)
 FIELDS = ("applicant_type", "voltage", "power_sources")
@@ -61,7 +63,7 @@ def application_correct(*, application_id: int, actor, data: dict, at: datetime 
     at = at or timezone.now()
     with transaction.atomic():
         application = services._locked(application_id)
-        if not may(actor, "applications.correct_at_acceptance", application):
+        if not can(actor, "applications.correct_at_acceptance", application):
             raise PermissionDenied
         if application.state not in CORRECTABLE_STATES:
             raise TransitionNotAllowed(_("只有待受理或刚受理（供电方案答复前）的申请可以更正。"))

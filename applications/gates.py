@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
+
 from . import validation as v
-from .models import ApplicationState, AuditEntry, may
+from .models import ApplicationState, AuditEntry
 from .returns import ReturnApproval
 
 RETURNED_ONCE = _("一次性告知只能退回一次，再次退回须经协调部门批准。")
@@ -52,7 +54,7 @@ def second_return_approve(*, application_id: int, actor, reason: str, at=None) -
         accept = clocks_for(application).filter(stage="accept").last()
         coordinating = accept.coordinating_org_id if accept else None
         if not (
-            may(actor, "applications.approve_second_return", application)
+            can(actor, "applications.approve_second_return", application)
             and coordinating in actor.organisation_family_ids
         ):
             raise PermissionDenied

@@ -190,15 +190,12 @@ class NumberSequence(models.Model):
         return f"{self.year}: {self.last}"
 
 
-def may(user, perm: str, obj=None) -> bool:
-    """``accounts.permissions.can``: the permission layer's one entry point."""
-    return can(user, perm, obj)
 
 
 # Permission callables of the transitions: they ask the rules layer (applications/rules.py).
 def _perm(name):
     def check(instance, user):
-        return may(user, f"applications.{name}", instance)
+        return can(user, f"applications.{name}", instance)
 
     check.__name__ = f"may_{name}"
     return check

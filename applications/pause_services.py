@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
+
 from . import validation as v
-from .models import Application, ApplicationState, may
+from .models import Application, ApplicationState
 from .pauses import Pause, PauseState
 
 S = ApplicationState
@@ -167,8 +169,8 @@ def pause_ask(
     services = _services()
     with transaction.atomic():
         application = services._locked(application_id)
-        customer = may(actor, "applications.pause_clock", application)
-        if not customer and not may(actor, "applications.request_pause", application):
+        customer = can(actor, "applications.pause_clock", application)
+        if not customer and not can(actor, "applications.request_pause", application):
             raise PermissionDenied
         kinds = (
             [PauseReason.Kind.CUSTOMER]
@@ -255,7 +257,7 @@ def pause_answer(
             .select_related("reason")
             .get(pk=pause_id, application=application)
         )
-        if not may(actor, "applications.answer_pause_request", pause):
+        if not can(actor, "applications.answer_pause_request", pause):
             raise PermissionDenied
         if pause.state != PauseState.REQUESTED or (pause.expires_at and at >= pause.expires_at):
             raise TransitionNotAllowed(_("该暂停计时申请已处理或已失效。"))

@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
+
 from . import validation as v
-from .models import Application, ApplicationState, DocumentKind, Voltage, may
+from .models import Application, ApplicationState, DocumentKind, Voltage
 from .promises import Commitment, PromisedMaterial
 
 S = ApplicationState
@@ -131,7 +133,7 @@ def promised_materials_supply(
     services = _services()
     with transaction.atomic():
         application = services._locked(application_id)
-        if not may(actor, "applications.supply_promised_materials", application):
+        if not can(actor, "applications.supply_promised_materials", application):
             raise PermissionDenied
         try:
             docs = v.clean_documents(

@@ -11,9 +11,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import RoleCode
+from accounts.permissions import can
 from deadlines import selectors as deadline_selectors
 
-from .models import Application, ApplicationState, Document, may, timeline  # noqa: F401 (re-exported)
+from .models import Application, ApplicationState, Document, timeline  # noqa: F401 (re-exported)
 from .transitions import USER_TRANSITIONS
 
 OVERALL = "overall"
@@ -77,7 +78,7 @@ def visibility(user) -> Visibility:
     return Visibility(
         user_id=user.pk,
         own=user.has_role(RoleCode.CUSTOMER),
-        submitted=may(user, "applications.view_all_applications"),
+        submitted=can(user, "applications.view_all_applications"),
         pushed_to=org
         if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) and _approval_task_model() is not None
         else None,

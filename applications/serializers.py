@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.masking import mask_id_number, mask_phone
+from accounts.permissions import can
 
 from . import selectors
 from .models import (
@@ -17,7 +18,6 @@ from .models import (
     Document,
     DocumentKind,
     Voltage,
-    may,
     required_materials,
 )
 from .pause_selectors import pause_rows
@@ -218,7 +218,7 @@ class ApplicationListSerializer(serializers.Serializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not may(self.context["request"].user, "applications.see_personal_data", instance):
+        if not can(self.context["request"].user, "applications.see_personal_data", instance):
             data["id_number"] = mask_id_number(data["id_number"])
             data["contact_phone"] = mask_phone(data["contact_phone"])
         return data

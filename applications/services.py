@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
+from accounts.permissions import can
+
 from . import validation as v
 from .models import (
     GENERATED_KINDS,
@@ -32,7 +34,6 @@ from .models import (
     DocumentKind,
     NumberSequence,
     Voltage,
-    may,
     required_materials,
 )
 from .permit_stage import permit_stage
@@ -74,7 +75,7 @@ def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
 
     Raises ValidationError (``upload_quota_exceeded``) when the wallet would pass the customer's quota
     (the policy's ``upload_quota_files`` and ``upload_quota_bytes``)."""
-    if not may(owner, "applications.upload_document"):
+    if not can(owner, "applications.upload_document"):
         raise PermissionDenied
     cleaned = v.clean_upload(kind=kind, file=file, valid_until=valid_until)
     original = (getattr(file, "name", "") or "")[-200:]
@@ -124,7 +125,7 @@ def _wallet_fill(application: Application, *, given: list[Document], today) -> l
 # Creating and editing --------------------------------------------------------------------------------
 def application_create(*, customer, data: dict, at: datetime | None = None) -> Application:
     """A draft application; documents still valid in the wallet are reused for the kinds not given."""
-    if not may(customer, "applications.create_application"):
+    if not can(customer, "applications.create_application"):
         raise PermissionDenied
     at = at or timezone.now()
     cleaned = v.clean_application(customer=customer, data=data)
@@ -160,7 +161,7 @@ def application_update(*, application_id: int, actor, data: dict, at: datetime |
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, "applications.edit_application", application):
+        if not can(actor, "applications.edit_application", application):
             raise PermissionDenied
         if application.state not in (S.DRAFT, S.RETURNED):
             raise TransitionNotAllowed(_("只有草稿或退回补正的申请可以修改。"))
@@ -200,7 +201,7 @@ def application_transition(
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, f"applications.{name}", application):
+        if not can(actor, f"applications.{name}", application):
             raise PermissionDenied
         method = getattr(application, name)
         if not can_proceed(method, check_conditions=False):
@@ -249,7 +250,7 @@ def application_resume(*, application_id: int, actor, at: datetime | None = None
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, "applications.resume_clock", application):
+        if not can(actor, "applications.resume_clock", application):
             raise PermissionDenied
         if application.paused_at is None or application.state == S.RETURNED:
             # A returned case resumes by being resubmitted.

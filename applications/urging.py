@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
-from .models import ApplicationState, AuditEntry, may
+from accounts.permissions import can
+
+from .models import ApplicationState, AuditEntry
 
 URGED_MESSAGE = _("客户催办：用电申请 %(number)s（第 %(n)s 次），当前环节“%(stage)s”。")
 
@@ -29,7 +31,7 @@ def application_urge(*, application_id: int, actor, at: datetime | None = None) 
     at = at or timezone.now()
     with transaction.atomic():
         application = services._locked(application_id)
-        if not may(actor, "applications.urge", application):
+        if not can(actor, "applications.urge", application):
             raise PermissionDenied
         if (
             application.state in (ApplicationState.DRAFT, ApplicationState.RETURNED)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.audit import AppendOnlyEntry
+from accounts.permissions import can
 
 
 class TaskKind(models.TextChoices):
@@ -109,16 +110,11 @@ def parts_of(kind: str, green_owner: str = GreenOwner.PUBLIC) -> tuple:
     return ()
 
 
-def may(user, perm: str, obj=None) -> bool:
-    """Ask the rules layer directly (an administrator's superuser flag does not work permits)."""
-    import rules
-
-    return bool(user and user.is_authenticated and user.is_active and rules.has_perm(perm, user, obj))
 
 
 def _perm(name):
     def check(instance, user):
-        return may(user, f"approvals.{name}", instance)
+        return can(user, f"approvals.{name}", instance)
 
     check.__name__ = f"may_{name}"
     return check

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts.models import Organisation, RoleCode, User
+from accounts.permissions import can
 from applications.models import Application, ApplicationState
 from applications.services import application_permit_refused, application_permits_granted
 from applications.validation import check_file
@@ -41,7 +42,6 @@ from .models import (
     TaskPart,
     TaskState,
     joint_stages,
-    may,
     parts_of,
     permits_needed,
 )
@@ -211,7 +211,7 @@ def task_transition(
         application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
         task = ApprovalTask.objects.select_for_update(of=("self",)).prefetch_related("parts").get(pk=task_id)
         task.application = application
-        if not may(actor, f"approvals.{name}", task):
+        if not can(actor, f"approvals.{name}", task):
             raise PermissionDenied
         method = getattr(task, name)
         if not can_proceed(method, check_conditions=False):
@@ -602,7 +602,7 @@ def comment_add(*, task_id: int, actor, text: str, at: datetime | None = None) -
     task = tasks_visible_to(actor).filter(pk=task_id).first()
     if task is None:
         raise ApprovalTask.DoesNotExist
-    if not may(actor, "approvals.comment", task):
+    if not can(actor, "approvals.comment", task):
         raise PermissionDenied
     text = _required_text({"text": text}, "text", 2000, _("请填写意见内容。"))
     return TaskComment.objects.create(task=task, author=actor, text=text, at=at or timezone.now())
@@ -620,7 +620,7 @@ def shared_document_upload(
     task = tasks_visible_to(actor).filter(pk=task_id).first()
     if task is None:
         raise ApprovalTask.DoesNotExist
-    if not (may(actor, "approvals.upload_document", task) and involved_in(actor, task.application_id)):
+    if not (can(actor, "approvals.upload_document", task) and involved_in(actor, task.application_id)):
         raise PermissionDenied
     errors = {}
     if kind not in SharedDocumentKind.values:

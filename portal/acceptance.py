@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
 from applications import correction_services, gates
 from applications.forms import PortalForm, apply_errors
-from applications.models import ApplicantType, ApplicationState, AuditEntry, Voltage, may
+from applications.models import ApplicantType, ApplicationState, AuditEntry, Voltage
 from applications.returns import ReturnApproval
 
 from .common import case_or_404
@@ -36,7 +37,7 @@ class ApproveReturnForm(PortalForm):
 def acceptance_context(user, application, *, bound=None) -> dict:
     bound = bound or {}
     context = {}
-    if application.state in correction_services.CORRECTABLE_STATES and may(
+    if application.state in correction_services.CORRECTABLE_STATES and can(
         user, "applications.correct_at_acceptance", application
     ):
         context["correction_form"] = bound.get("correct") or CorrectionForm(
@@ -49,7 +50,7 @@ def acceptance_context(user, application, *, bound=None) -> dict:
         )
     if (
         application.state == ApplicationState.SUBMITTED
-        and may(user, "applications.approve_second_return", application)
+        and can(user, "applications.approve_second_return", application)
         and AuditEntry.objects.filter(application=application, transition="return_for_materials").exists()
         and not ReturnApproval.objects.filter(application=application, used_at=None).exists()
     ):

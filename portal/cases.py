@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed
 
 from accounts.masking import mask_id_number, mask_phone
+from accounts.permissions import can
 from applications import portal_services, selectors, services
 from applications.forms import (
     AssignManagerForm,
@@ -32,7 +33,6 @@ from applications.forms import (
 )
 from applications.models import (
     DocumentKind,
-    may,
 )
 from applications.satisfaction import SatisfactionRating
 from applications.transitions import BY_NAME, user_transition
@@ -228,7 +228,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     """Everything the case page shows; ``bound`` = {key: bound form with errors} for a failed action."""
     user = request.user
     bound = bound or {}
-    unmasked = may(user, "applications.see_personal_data", application)
+    unmasked = can(user, "applications.see_personal_data", application)
     clocks = selectors.stages_of(application)
     is_owner = application.customer_id == user.pk
     permit_summary = None
@@ -286,7 +286,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     context.update(pause_context(user, application, bound=bound.get("pause")))
     context.update(promise_context(user, application))
     context.update(acceptance_context(user, application, bound=bound))
-    if worked and application.paused_at is not None and may(user, "applications.resume_clock", application):
+    if worked and application.paused_at is not None and can(user, "applications.resume_clock", application):
         context["can_resume"] = True
     if application.state == S.RETURNED and is_owner:
         kinds = [i["kind"] for i in application.notice or []] or uploadable_kinds(application.voltage)
@@ -297,7 +297,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     if (
         application.state != S.DRAFT
         and application.is_open
-        and may(user, "applications.assign_account_manager", application)
+        and can(user, "applications.assign_account_manager", application)
     ):
         context["assign_form"] = bound.get("assign") or AssignManagerForm(
             prefix="assign",
@@ -307,7 +307,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     if application.state == S.CONNECTED:
         rating = SatisfactionRating.objects.filter(application=application).first()
         context["rating"] = rating
-        if rating is None and may(user, "applications.rate_service", application):
+        if rating is None and can(user, "applications.rate_service", application):
             context["rating_form"] = bound.get("rating") or RatingForm(prefix="rating")
     if application.needs_permits:
         from approvals.selectors import tasks_visible_to
@@ -320,7 +320,6 @@ def _detail_context(request, application, *, bound=None) -> dict:
         )
     if user.is_staff_member and not is_owner and application.state != S.DRAFT:
         # 督办 orders are internal: staff and supervisors who may see the case read them, customers never.
-        from accounts.permissions import can
         from supervision.figures import orders_for_application
 
         # Only the orders one may open: a department does not read what was ordered of another unit.

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
 from applications import promise_services, services
-from applications.models import DocumentKind, may
+from applications.models import DocumentKind
 from applications.promise_selectors import promised_of
 from deadlines.models import CreditRecord
 
@@ -40,7 +41,7 @@ def promise_context(user, application) -> dict:
             for p in promised
         ]
     }
-    if may(user, "applications.supply_promised_materials", application) and application.is_open:
+    if can(user, "applications.supply_promised_materials", application) and application.is_open:
         context["promised_open"] = [row for row in context["promised"] if row["p"].supplied_at is None]
     if application.customer_id == user.pk:
         context["my_credit_records"] = list(

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
 from applications import pause_services, urging
 from applications.forms import PortalForm, apply_errors
-from applications.models import may
 from applications.pause_selectors import confirmed_by, pauses_of
 from applications.pauses import Pause, PauseState
 from deadlines.models import PauseReason
@@ -37,9 +37,9 @@ class PauseAskForm(PortalForm):
 
 def _ask_kinds(user, application) -> list[str] | None:
     """The reason kinds ``user`` may ask a pause with on this case; None when they may not ask."""
-    if may(user, "applications.pause_clock", application):
+    if can(user, "applications.pause_clock", application):
         return [R.CUSTOMER]
-    if may(user, "applications.request_pause", application):
+    if can(user, "applications.request_pause", application):
         return [R.CUSTOMER, R.EXTERNAL]
     return None
 
@@ -55,12 +55,12 @@ def pause_context(user, application, *, bound=None) -> dict:
                 "pause": pause,
                 "confirmed_by": confirmed_by(pause),
                 "answerable": pause.state == PauseState.REQUESTED
-                and may(user, "applications.answer_pause_request", pause),
+                and can(user, "applications.answer_pause_request", pause),
             }
         )
     context = {"pauses": rows}
     if (
-        may(user, "applications.urge", application)
+        can(user, "applications.urge", application)
         and application.is_open
         and application.state
         not in (

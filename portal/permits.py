@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import RoleCode
+from accounts.permissions import can
 from applications.forms import PortalForm, apply_errors
 from applications.selectors import search_q
 from approvals import selectors, services
@@ -29,7 +30,6 @@ from approvals.models import (
     SharedDocumentKind,
     TaskKind,
     TaskState,
-    may,
 )
 from approvals.transitions import BY_NAME, user_transition
 from deadlines.models import Level
@@ -65,7 +65,7 @@ def _service_data(name, form) -> dict:
 
 
 def _may_see_queue(user) -> bool:
-    return user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) or may(user, "approvals.view_all_tasks")
+    return user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) or can(user, "approvals.view_all_tasks")
 
 
 def _task_or_404(user, pk) -> ApprovalTask:
@@ -174,9 +174,9 @@ def _task_context(request, task, *, bound=None) -> dict:
         "level_label": Level(task.clock.level).label if task.clock_id else None,
         "due_day": promised_day(task.clock.due_at) if task.clock_id else None,
     }
-    if involved and may(user, "approvals.upload_document", task):
+    if involved and can(user, "approvals.upload_document", task):
         context["upload_form"] = bound.get("upload") or UploadForm(prefix="upload")
-    if may(user, "approvals.comment", task):
+    if can(user, "approvals.comment", task):
         context["comment_form"] = bound.get("comment") or CommentForm(prefix="comment")
     return context
 
