@@ -121,10 +121,10 @@ def test_a_nul_character_in_a_query_parameter_is_a_400(api_as, psb_staff, url):
 
 
 @pytest.mark.parametrize(
-    "page", ["99999999999999999999999", "9223372036854775807", "0", "-1", "abc", "%00", "1.5"]
+    "number", ["99999999999999999999999", "9223372036854775807", "0", "-1", "abc", "%00", "1.5"]
 )
-def test_a_page_number_that_is_not_one_is_a_400(api_as, customer, page):
-    response = api_as(customer).get(f"/api/v1/applications/?page={page}")
+def test_a_page_number_that_is_not_one_is_a_400(api_as, customer, number):
+    response = api_as(customer).get(f"/api/v1/applications/?page={number}")
     assert response.status_code == 400
     assert response.json()["codes"] == {"page": ["invalid_page"]}
 
