@@ -1,6 +1,7 @@
-"""Sign-in endpoints of the API: customer registration and token issue."""
+"""Sign-in endpoints of the API: customer registration, token issue and sign-out."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -10,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from .authentication import is_expired
+from .models import User
 from .serializers import (
     RegisteredUserSerializer,
     RegisterSerializer,
@@ -65,5 +68,18 @@ class TokenView(APIView):
                 {"detail": _("用户名或密码不正确。"), "code": BAD_CREDENTIALS},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        token = Token.objects.select_related("user").filter(user=user).first()
+        if token is not None and is_expired(token):
+            token.delete()
+        User.objects.filter(pk=user.pk).update(api_token_used_at=timezone.now())
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class LogoutView(APIView):
+    """End the caller's API token (a new one is issued at the next ``auth/token/``)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

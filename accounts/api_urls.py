@@ -5,4 +5,5 @@ from . import api
 urlpatterns = [
     path("register/", api.RegisterView.as_view(), name="api-register"),
     path("token/", api.TokenView.as_view(), name="api-token"),
+    path("logout/", api.LogoutView.as_view(), name="api-logout"),
 ]

@@ -3,10 +3,11 @@
 import logging
 import re
 
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+# Not after a decimal point: the digits of a fraction (a duration in a log line) are no one's number.
+_ID_RE = re.compile(r"(?<![0-9A-Za-z.])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _USCC_CHAR = "[0-9A-HJ-NPQRTUWXY]"
-_USCC_RE = re.compile(rf"(?<![0-9A-Z])({_USCC_CHAR}{{2}}\d{{6}}){_USCC_CHAR}{{9}}({_USCC_CHAR})(?![0-9A-Z])")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_USCC_RE = re.compile(rf"(?<![0-9A-Z.])({_USCC_CHAR}{{2}}\d{{6}}){_USCC_CHAR}{{9}}({_USCC_CHAR})(?![0-9A-Z])")
+_PHONE_RE = re.compile(r"(?<![\d.])(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def mask_phone(phone: str) -> str:

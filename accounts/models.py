@@ -9,6 +9,10 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,8 +66,15 @@ class RoleCode(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(
-    {RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER, RoleCode.REVIEWER, RoleCode.WINDOW,
-     RoleCode.SUPERVISOR, RoleCode.LEADER, RoleCode.ADMIN}
+    {
+        RoleCode.PSB_STAFF,
+        RoleCode.ACCOUNT_MANAGER,
+        RoleCode.REVIEWER,
+        RoleCode.WINDOW,
+        RoleCode.SUPERVISOR,
+        RoleCode.LEADER,
+        RoleCode.ADMIN,
+    }
 )
 
 
@@ -93,6 +104,10 @@ class User(AbstractUser):
         related_name="users",
     )
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="users")
+    # Raised whenever the user's password, activity or roles change: the sessions signed in before no
+    # longer match (``get_session_auth_hash``) and the API token is deleted (``sign_out_everywhere``).
+    credentials_version = models.PositiveIntegerField(_("凭据版本"), default=0, editable=False)
+    api_token_used_at = models.DateTimeField(_("API令牌最近使用时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -100,6 +115,30 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.real_name or self.username
+
+    def get_session_auth_hash(self):
+        """Django's hash of the password, and of ``credentials_version`` once raised."""
+        base = super().get_session_auth_hash()
+        if not self.credentials_version:
+            return base
+        salt = "accounts.models.User.get_session_auth_hash"
+        return salted_hmac(salt, f"{base}:{self.credentials_version}", algorithm="sha256").hexdigest()
+
+    def save(self, *args, **kwargs):
+        """A changed password or activity ends the user's sessions and token."""
+        fields = kwargs.get("update_fields")
+        changed = False
+        if self.pk and (fields is None or {"password", "is_active"} & set(fields)):
+            now = {"password": self.password, "is_active": self.is_active}
+            before = User.objects.filter(pk=self.pk).values(*now).first()
+            changed = before is not None and before != now
+        if changed:
+            self.credentials_version += 1
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "credentials_version"}
+        super().save(*args, **kwargs)
+        if changed:
+            sign_out_everywhere([self.pk], bump=False)
 
     @cached_property
     def role_codes(self) -> frozenset[str]:
@@ -134,3 +173,27 @@ class User(AbstractUser):
     @cached_property
     def organisation_family_ids(self) -> list[int]:
         return self.organisation.family_ids() if self.organisation_id else []
+
+
+def sign_out_everywhere(user_ids, *, bump: bool = True) -> None:
+    """End every session and API token of the users ``user_ids``."""
+    from rest_framework.authtoken.models import Token
+
+    if bump:
+        User.objects.filter(pk__in=user_ids).update(credentials_version=F("credentials_version") + 1)
+    Token.objects.filter(user_id__in=user_ids).delete()
+
+
+@receiver(m2m_changed, sender=User.roles.through)
+def _roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A role given or taken away signs the user out everywhere (its rights change with its roles)."""
+    if action in ("post_add", "post_remove") and pk_set:
+        users = list(pk_set) if reverse else [instance.pk]
+    elif action == "pre_clear":  # before the clear, while the related rows are still there
+        users = list(instance.users.values_list("pk", flat=True)) if reverse else [instance.pk]
+    else:
+        return
+    sign_out_everywhere(users)
+    if not reverse:
+        instance.__dict__.pop("role_codes", None)
+        instance.refresh_from_db(fields=["credentials_version"])

@@ -1,69 +1,44 @@
-"""The applications API (SPEC section 6): thin views over the selectors and services.
+"""The applications API (SPEC section 6): thin views over the selectors and services; errors are
+answered by ``hhht_power.exceptions.exception_handler``.
 
 Status codes: 400 invalid fields (``{field: [message], "codes": {field: [code]}}``), 403 not your role,
 404 outside your view (or no such transition), 409 not allowed from the current state or lost a race.
 """
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import CharField, DateTimeField, Prefetch, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from django_fsm import TransitionNotAllowed
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
-from accounts.authentication import TokenAuthentication, forget, remembered
+from accounts.middleware import client_ip
+from hhht_power.drf import FormParser, MultiPartParser
 from hhht_power.media import private_file_response
 
-from . import selectors, services, sql_reads
-from .models import Application, ApplicationState, Document, Voltage
+from . import selectors, services
+from .models import Application, ApplicationState, AuditEntry, Document, Voltage
 from .serializers import (
     ApplicationDetailSerializer,
     ApplicationInputSerializer,
     ApplicationListSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
-    PauseInputSerializer,
     TransitionInputSerializer,
 )
 
-CONFLICT = "conflict"
-FORBIDDEN = "forbidden"
-
-
-def error_response(exc) -> Response:
-    """Map a service error to its HTTP answer."""
-    if isinstance(exc, DjangoValidationError):
-        body, codes = {}, {}
-        if hasattr(exc, "error_dict"):
-            items = exc.error_dict.items()
-        else:
-            items = [("non_field_errors", exc.error_list)]
-        for field, errors in items:
-            body[field] = [msg for err in errors for msg in err.messages]
-            codes[field] = [err.code or "invalid" for err in errors]
-            for err in errors:
-                if err.params and "id" in err.params and field == "address":
-                    body["existing"] = {"id": err.params["id"], "number": str(err.params.get("ref", ""))}
-        body["codes"] = codes
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DjangoPermissionDenied):
-        return Response(
-            {"detail": str(exc) or "无权执行此操作。", "code": FORBIDDEN}, status=status.HTTP_403_FORBIDDEN
-        )
-    if isinstance(exc, TransitionNotAllowed):
-        return Response({"detail": str(exc), "code": CONFLICT}, status=status.HTTP_409_CONFLICT)
-    raise exc
+INVALID_PAGE = "invalid_page"
+MESSAGE_INVALID_PAGE = _("页码须为不超过 %(max)s 的正整数。")
+# The largest row offset PostgreSQL takes (bigint).
+MAX_OFFSET = 2**63 - 1
 
 
 class ApplicationPagination(PageNumberPagination):
@@ -82,15 +57,15 @@ class ApplicationPagination(PageNumberPagination):
     count_cap = 1_000
 
     def page_bounds(self, request) -> tuple[int, int]:
-        """``(offset, size)`` of the requested page; 404 for a page number that is not one."""
+        """``(offset, size)`` of the requested page; 400 for a page number that is not one."""
         self.request = request
         size = self.get_page_size(request)
-        try:
-            self.number = int(request.query_params.get(self.page_query_param, 1))
-            if self.number < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise NotFound(self.invalid_page_message.format(page_number="?", message=""))
+        largest = MAX_OFFSET // size - 2  # the offset and the rows read past it fit a bigint
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= largest):
+            message = MESSAGE_INVALID_PAGE % {"max": largest}
+            raise ValidationError({self.page_query_param: [message]}, code=INVALID_PAGE)
+        self.number = int(raw)
         return (self.number - 1) * size, size
 
     def set_page(self, counted: int, rows: list, size: int) -> list:
@@ -152,7 +127,7 @@ class ApplicationPagination(PageNumberPagination):
 
 
 class ApplicationFilter(filters.FilterSet):
-    state = filters.MultipleChoiceFilter(choices=ApplicationState.choices)
+    state = filters.MultipleChoiceFilter(choices=ApplicationState.choices, distinct=False)  # no join
     voltage = filters.ChoiceFilter(choices=Voltage.choices)
     level = filters.ChoiceFilter(
         field_name="current_level",
@@ -183,9 +158,8 @@ class ApplicationFilter(filters.FilterSet):
 
 STAGE_PARAMS = frozenset({"level", "stage", "due_after", "due_before"})
 FILTER_PARAMS = frozenset(ApplicationFilter.base_filters)
-# The columns a list row reads (ApplicationListSerializer.to_representation, the masking rule): the
-# notice, the plan and the other detail columns, and the manager's password, dates and flags, are not
-# loaded and turned into objects for every row of a page.
+# The columns a list row shows (``ApplicationListSerializer``) and the masking rule reads: the detail's
+# columns and the manager's password, dates and flags are not read for every row of a page.
 LIST_COLUMNS = (
     "number",
     "state",
@@ -209,36 +183,7 @@ LIST_COLUMNS = (
 )
 
 
-class RememberedTokenReads:
-    """Authentication of the API's hot reads (``accounts.authentication.remembered``): a GET with a token
-    authenticated before in this process is not authenticated by a query of its own; the read's
-    statement carries ``token_guard`` and reads nothing when the remembered user is out of date, and
-    the view then calls ``authenticate_again`` and reads again."""
-
-    token_guard = None
-
-    def perform_authentication(self, request):
-        # The authenticator DRF would record on success (it names the scheme of a later 401).
-        authenticator = next((a for a in request.authenticators if isinstance(a, TokenAuthentication)), None)
-        # Django's request itself: DRF's reaches its attributes through a failed lookup each.
-        http = request._request
-        found = remembered(http) if http.method == "GET" and authenticator else None
-        if found is None:
-            request.user  # DRF's authentication  # noqa: B018
-            return
-        request.user, request.auth, self.token_guard = found
-        request._authenticator = authenticator
-
-    def authenticate_again(self, request):
-        """Forget the remembered token and authenticate it the usual way (401 if it is no longer valid;
-        remembered again if it is)."""
-        forget(self.token_guard.key)
-        self.token_guard = None
-        request._authenticate()
-        self.check_permissions(request)
-
-
-class ApplicationListCreate(RememberedTokenReads, generics.ListAPIView):
+class ApplicationListCreate(generics.ListAPIView):
     """A customer's own applications; the power bureau's queue (own cases first); a department's and a
     supervisor's cases. Filter by state, level, stage, voltage, account manager, submission and due date."""
 
@@ -262,108 +207,76 @@ class ApplicationListCreate(RememberedTokenReads, generics.ListAPIView):
             # Filtering or sorting by the current stage needs it in SQL; the page shows it either way.
             qs = selectors.with_current_stage(qs)
         # An account manager's queue shows its own cases first (see ApplicationPagination).
-        self.own_first = "ordering" not in self.request.query_params and user.has_role("account_manager")
-        return qs if "ordering" in self.request.query_params else qs.order_by("-id")
+        self.own_first = "ordering" not in params and user.has_role("account_manager")
+        return qs if "ordering" in params else qs.order_by("-id")
 
     def filter_queryset(self, queryset):
         if not FILTER_PARAMS.intersection(self.request.query_params):
-            return queryset  # building the filter form costs more than the page's queries
+            return queryset  # no filter asked: the filter form is not built
         return super().filter_queryset(queryset)
 
     def list(self, request, *args, **kwargs):
-        seen = selectors.visibility(request.user)
-        if sql_reads.ready(seen) and not FILTER_PARAMS.intersection(request.query_params):
-            # The default queue (no filter, newest first): hand-written SQL, one statement.
-            paginator = self.paginator
-            offset, size = paginator.page_bounds(request)
-            found = sql_reads.queue_page(
-                seen, offset=offset, limit=size + 1, cap=paginator.count_cap + 1, guard=self.token_guard
-            )
-            if found is None:  # the remembered authentication is out of date
-                self.authenticate_again(request)
-                return self.list(request, *args, **kwargs)
-            page = paginator.set_page(*found, size)
-        else:
-            if self.token_guard is not None:  # the ORM path checks no remembered authentication
-                self.authenticate_again(request)
-                return self.list(request, *args, **kwargs)
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            selectors.attach_current_stage(page)
-        return self.get_paginated_response(self.get_serializer().rows(page))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.attach_current_stage(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=ApplicationInputSerializer, responses={201: ApplicationDetailSerializer})
     def post(self, request):
-        try:
-            application = services.application_create(customer=request.user, data=_plain(request.data))
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            return error_response(exc)
+        application = services.application_create(customer=request.user, data=_plain(request.data))
         return Response(detail_data(request, application.pk), status=status.HTTP_201_CREATED)
 
 
 def _plain(data) -> dict:
+    """The request's fields as the services take them (a form's ``documents`` as a list)."""
     if hasattr(data, "getlist"):
         out = {k: data.get(k) for k in data}
         if "documents" in data:
             out["documents"] = data.getlist("documents")
         return out
-    return dict(data) if isinstance(data, dict) else {}
+    return dict(data)
 
 
 def detail_queryset(user):
+    """The cases ``user`` sees, each with its manager, documents (by kind, newest first) and timeline."""
     return (
         selectors.applications_visible_to(user)
-        .select_related("account_manager", "customer")
-        .prefetch_related(Prefetch("documents", queryset=Document.objects.order_by("kind", "-pk")))
+        .select_related("account_manager")
+        .prefetch_related(
+            Prefetch("documents", queryset=Document.objects.order_by("kind", "-pk")),
+            Prefetch(
+                "audit_entries",
+                queryset=AuditEntry.objects.select_related("actor").order_by("at", "pk"),
+                to_attr="timeline",
+            ),
+        )
     )
 
 
-def detail_data(request, pk, guard=None) -> dict | None:
-    """The case as the API shows it to ``request.user``; 404 outside its view. With ``guard`` (a
-    remembered authentication), None when nothing was read: the guard is out of date, the case is
-    outside the view, or the user's view is not one the guarded read serves."""
-    seen = selectors.visibility(request.user)
-    if sql_reads.ready(seen):
-        found = sql_reads.case(seen, pk, guard)
-        if found is None:
-            if guard is not None:
-                return None
-            raise Http404
-        application, stages, timeline = found
-    elif guard is not None:  # the ORM path checks no remembered authentication
-        return None
-    else:
-        application = detail_queryset(request.user).filter(pk=pk).first()
-        if application is None:
-            raise Http404
-        stages, timeline = selectors.stages_of(application), selectors.timeline(application)
-    context = {
-        "request": request,
-        "available_transitions": selectors.available_transitions(application, request.user),
-        "stages": stages,
-        "timeline": timeline,
-    }
-    return ApplicationDetailSerializer(context=context).to_representation(application)
+def detail_data(request, pk) -> dict:
+    """The case as the API shows it to ``request.user``; 404 outside its view."""
+    application = detail_queryset(request.user).filter(pk=pk).first()
+    if application is None:
+        raise Http404
+    application.stages = selectors.stages_of(application)
+    return ApplicationDetailSerializer(application, context={"request": request}).data
 
 
-class ApplicationDetail(RememberedTokenReads, APIView):
+def _visible_or_404(request, pk) -> None:
+    get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+
+
+class ApplicationDetail(APIView):
     """One case: state, the transitions the caller may run now, stages with deadlines, the timeline."""
 
     @extend_schema(responses={200: ApplicationDetailSerializer})
     def get(self, request, pk):
-        data = detail_data(request, pk, self.token_guard)
-        if data is None:  # not read under the remembered authentication: authenticate as usual, read again
-            self.authenticate_again(request)
-            data = detail_data(request, pk)
-        return Response(data)
+        return Response(detail_data(request, pk))
 
     @extend_schema(request=ApplicationInputSerializer, responses={200: ApplicationDetailSerializer})
     def patch(self, request, pk):
         """The customer edits its draft or returned application."""
-        get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            services.application_update(application_id=pk, actor=request.user, data=_plain(request.data))
-        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        _visible_or_404(request, pk)
+        services.application_update(application_id=pk, actor=request.user, data=_plain(request.data))
         return Response(detail_data(request, pk))
 
 
@@ -384,30 +297,12 @@ class ApplicationTransition(APIView):
         },
     )
     def post(self, request, pk, name):
-        get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            services.application_transition(
-                application_id=pk, name=name, actor=request.user, data=_plain(request.data)
-            )
-        except services.UnknownTransition:
+        if name not in services.USER_TRANSITIONS:
             raise Http404
-        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
-        return Response(detail_data(request, pk))
-
-
-class ApplicationPause(APIView):
-    """Stop the clock while the case waits on the customer (a reason is required)."""
-
-    @extend_schema(request=PauseInputSerializer, responses={200: ApplicationDetailSerializer})
-    def post(self, request, pk):
-        get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            services.application_pause(
-                application_id=pk, actor=request.user, reason=str(request.data.get("reason") or "")
-            )
-        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        _visible_or_404(request, pk)
+        data = _plain(request.data)
+        data["request_address"] = client_ip(request)  # recorded with a signed 告知承诺
+        services.application_transition(application_id=pk, name=name, actor=request.user, data=data)
         return Response(detail_data(request, pk))
 
 
@@ -416,11 +311,8 @@ class ApplicationResume(APIView):
 
     @extend_schema(request=None, responses={200: ApplicationDetailSerializer})
     def post(self, request, pk):
-        get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
-        try:
-            services.application_resume(application_id=pk, actor=request.user)
-        except (DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        _visible_or_404(request, pk)
+        services.application_resume(application_id=pk, actor=request.user)
         return Response(detail_data(request, pk))
 
 
@@ -437,29 +329,19 @@ class DocumentListCreate(generics.ListAPIView):
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
     def post(self, request):
-        valid_until = None
-        raw = request.data.get("valid_until")
-        if raw:
+        valid_until = request.data.get("valid_until") or None
+        if valid_until is not None:  # the service checks the rest, every problem at once
             field = DocumentUploadSerializer().fields["valid_until"]
             try:
-                valid_until = field.to_internal_value(raw)
-            except Exception:
-                return Response(
-                    {
-                        "valid_until": [field.error_messages["invalid"].format(format="YYYY-MM-DD")],
-                        "codes": {"valid_until": ["invalid"]},
-                    },
-                    status=400,
-                )
-        try:
-            doc = services.document_upload(
-                owner=request.user,
-                kind=request.data.get("kind"),
-                file=request.FILES.get("file"),
-                valid_until=valid_until,
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            return error_response(exc)
+                valid_until = field.run_validation(valid_until)
+            except ValidationError as exc:
+                raise ValidationError({"valid_until": exc.detail}) from None
+        doc = services.document_upload(
+            owner=request.user,
+            kind=request.data.get("kind"),
+            file=request.FILES.get("file"),
+            valid_until=valid_until,
+        )
         return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 
 

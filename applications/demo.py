@@ -56,7 +56,14 @@ def wallet_documents(customer, kinds):
 # (customer, applicant fields, [(transition, data, working hours after submission)])
 _LV = {"business": "new", "voltage": "low", "applicant_type": "small_micro"}
 _HV2 = {"business": "new", "voltage": "high", "power_sources": 2, "applicant_type": "enterprise"}
-_HV1 = {"business": "increase", "voltage": "high", "power_sources": 1, "applicant_type": "enterprise"}
+_HV1 = {
+    "business": "increase",
+    "voltage": "high",
+    "power_sources": 1,
+    "applicant_type": "enterprise",
+    "account_number": "0471002026",
+    "existing_capacity_kva": "315",
+}
 _PLAN_NONE = {"external_works": False, "plan_summary": "由公用配电箱直接接入"}
 _PLAN_EXT = {
     "external_works": True,

@@ -121,6 +121,18 @@ class ApplicationForm(PortalForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
+    account_number = forms.CharField(
+        label=_("原有户号（增容）"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    existing_capacity_kva = forms.CharField(
+        label=_("原有容量（kVA，增容）"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
 
     def service_data(self) -> dict:
         """The posted values as the API takes them (strings; the service parses and checks them)."""
@@ -154,10 +166,6 @@ class RatingForm(PortalForm):
     comment = forms.CharField(
         label=_("评价内容（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-class PauseForm(PortalForm):
-    reason = forms.CharField(label=_("暂停计时的原因"), required=False, max_length=500)
 
 
 class AssignManagerForm(PortalForm):

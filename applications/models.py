@@ -37,7 +37,6 @@ class ApplicationState(models.TextChoices):
 S = ApplicationState
 CLOSED_STATES = frozenset({S.CONNECTED, S.WITHDRAWN, S.TERMINATED})
 OPEN_STATES = [s.value for s in S if s not in CLOSED_STATES]
-# States in which the case has been submitted and its clocks may run.
 # The fields the customer fills in (and edits while the case is a draft or returned).
 APPLICATION_FIELDS = (
     "business",
@@ -49,7 +48,10 @@ APPLICATION_FIELDS = (
     "contact_phone",
     "address",
     "capacity_kva",
+    "account_number",
+    "existing_capacity_kva",
 )
+# States in which the case has been submitted and its clocks may run.
 WORKED_STATES = [s.value for s in S if s not in CLOSED_STATES and s != S.DRAFT]
 
 
@@ -188,15 +190,12 @@ class NumberSequence(models.Model):
         return f"{self.year}: {self.last}"
 
 
-def may(user, perm: str, obj=None) -> bool:
-    """``accounts.permissions.can``: the permission layer's one entry point."""
-    return can(user, perm, obj)
 
 
 # Permission callables of the transitions: they ask the rules layer (applications/rules.py).
 def _perm(name):
     def check(instance, user):
-        return may(user, f"applications.{name}", instance)
+        return can(user, f"applications.{name}", instance)
 
     check.__name__ = f"may_{name}"
     return check
@@ -224,6 +223,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     address = models.CharField(_("用电地址"), max_length=200)
     address_key = models.CharField(_("地址比对键"), max_length=200, editable=False)
     capacity_kva = models.DecimalField(_("申请容量（kVA）"), max_digits=10, decimal_places=2)
+    # 增容: the existing connection's account number 户号 and capacity; the total decides zero investment.
+    account_number = models.CharField(_("户号"), max_length=20, blank=True)
+    existing_capacity_kva = models.DecimalField(
+        _("原有容量（kVA）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     external_works = models.BooleanField(_("有外线工程"), null=True, blank=True)
     road_excavation = models.BooleanField(_("需挖掘道路"), null=True, blank=True)
     green_space = models.BooleanField(_("涉及绿地或树木"), null=True, blank=True)
@@ -319,6 +323,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
         )
 
     @property
+    def total_capacity_kva(self) -> Decimal:
+        """用电总容量: the capacity asked for plus, for 增容, the existing one."""
+        return Decimal(self.capacity_kva) + Decimal(self.existing_capacity_kva or 0)
+
+    @property
     def is_open(self) -> bool:
         return self.state not in CLOSED_STATES
 
@@ -326,20 +335,26 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def needs_permits(self) -> bool:
         return bool(self.external_works and (self.road_excavation or self.green_space))
 
-    def attached_documents(self) -> list[Document]:
-        """The documents attached to the case: those read with it by the API's one-statement read
-        (``sql_reads.case`` sets ``loaded_documents``), else ``documents.all()`` (prefetched or queried)."""
-        loaded = self.__dict__.get("loaded_documents")
-        return list(self.documents.all()) if loaded is None else loaded
-
     def missing_materials(self, today=None) -> list[str]:
         """Kinds still missing or no longer valid (the generated application form is never missing)."""
         today = today or timezone.localdate()
-        present = {d.kind for d in self.attached_documents() if d.is_valid_on(today)}
+        present = {d.kind for d in self.documents.all() if d.is_valid_on(today)}
         return [k for k in required_materials(self.voltage) if k not in GENERATED_KINDS and k not in present]
 
     def materials_complete(self) -> bool:
         return not self.missing_materials()
+
+    def unpromised_missing(self, today=None) -> list[str]:
+        """The missing kinds not promised under a 告知承诺 (一证受理)."""
+        missing = self.missing_materials(today)
+        if not missing:
+            return []
+        promised = set(self.promised_materials.values_list("kind", flat=True))
+        return [k for k in missing if k not in promised]
+
+    def materials_ready(self) -> bool:
+        """Every material attached, or the missing ones promised (一证受理 with 告知承诺)."""
+        return not self.unpromised_missing()
 
     def plan_answered(self) -> bool:
         return self.external_works is not None
@@ -355,7 +370,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         state,
         source=[S.DRAFT, S.RETURNED],
         target=S.SUBMITTED,
-        conditions=[materials_complete],
+        conditions=[materials_ready],
         permission=_perm("submit"),
     )
     def submit(self):
@@ -369,7 +384,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         state,
         source=S.SUBMITTED,
         target=S.ACCEPTED,
-        conditions=[materials_complete],
+        conditions=[materials_ready],
         permission=_perm("accept"),
     )
     def accept(self):
@@ -447,5 +462,9 @@ def timeline(application: Application) -> list[AuditEntry]:
     )
 
 
-# The satisfaction rating lives in its own module; imported here so that Django sees the model.
+# The pause ledger, the 告知承诺, the approvals of a second return and the satisfaction rating live in
+# their own modules; imported here so that Django sees the models.
+from .pauses import Pause  # noqa: E402, F401
+from .promises import Commitment, PromisedMaterial  # noqa: E402, F401
+from .returns import ReturnApproval  # noqa: E402, F401
 from .satisfaction import SatisfactionRating  # noqa: E402, F401

@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import RoleCode, User
+from accounts.permissions import can
 
 from . import validation as v
-from .models import Application, ApplicationState, may
+from .models import Application, ApplicationState
 from .satisfaction import COMMENT_MAX, MAX_SCORE, MIN_SCORE, SatisfactionRating
 from .services import _audit, _locked
 
@@ -50,7 +51,7 @@ def application_rate(
         ]
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, "applications.rate_service", application):
+        if not can(actor, "applications.rate_service", application):
             raise PermissionDenied
         if application.state != ApplicationState.CONNECTED:
             raise TransitionNotAllowed(_("送电后才能评价。"))
@@ -97,7 +98,7 @@ def application_assign_manager(
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, "applications.assign_account_manager", application):
+        if not can(actor, "applications.assign_account_manager", application):
             raise PermissionDenied
         if application.state == ApplicationState.DRAFT or not application.is_open:
             raise TransitionNotAllowed(_("当前状态下不能指定客户经理。"))

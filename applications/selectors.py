@@ -11,9 +11,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import RoleCode
+from accounts.permissions import can
 from deadlines import selectors as deadline_selectors
 
-from .models import Application, ApplicationState, Document, may, timeline  # noqa: F401 (re-exported)
+from .models import Application, ApplicationState, Document, timeline  # noqa: F401 (re-exported)
 from .transitions import USER_TRANSITIONS
 
 OVERALL = "overall"
@@ -45,8 +46,8 @@ def _clocks_of_case():
 
 @dataclass(frozen=True)
 class Visibility:
-    """Which cases a user sees, decided once from its roles (``applications_visible_to`` turns it into
-    a query; the API's hand-written reads in ``sql_reads`` take the simple shapes from it too).
+    """Which cases a user sees, decided from its roles (``applications_visible_to`` turns it into a
+    query).
 
     ``own``: the customer's own cases. ``submitted``: every case past its draft (power-bureau staff,
     administrators). ``pushed_to``: cases with permit tasks pushed to this organisation or a sub-unit
@@ -73,26 +74,11 @@ def visibility(user) -> Visibility:
     A user holding several roles sees the union."""
     if not (user and user.is_authenticated and user.is_active):
         return Visibility()
-    # Decided by the user's roles and organisation alone: worked out once for each such combination
-    # (every API request asks), not by the permission rules again.
-    key = (user.pk, user.organisation_id, user.role_codes)
-    seen = _VISIBILITIES.get(key)
-    if seen is None:
-        if len(_VISIBILITIES) >= 4096:
-            _VISIBILITIES.clear()
-        seen = _VISIBILITIES[key] = _visibility(user)
-    return seen
-
-
-_VISIBILITIES: dict[tuple, Visibility] = {}
-
-
-def _visibility(user) -> Visibility:
     org = user.organisation_id
     return Visibility(
         user_id=user.pk,
         own=user.has_role(RoleCode.CUSTOMER),
-        submitted=may(user, "applications.view_all_applications"),
+        submitted=can(user, "applications.view_all_applications"),
         pushed_to=org
         if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) and _approval_task_model() is not None
         else None,

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
+from accounts.permissions import can
+
 from . import validation as v
 from .models import (
     GENERATED_KINDS,
@@ -32,7 +34,6 @@ from .models import (
     DocumentKind,
     NumberSequence,
     Voltage,
-    may,
     required_materials,
 )
 from .permit_stage import permit_stage
@@ -46,7 +47,6 @@ __all__ = [
     "UnknownTransition",
     "application_create",
     "application_expire_draft",
-    "application_pause",
     "application_permit_refused",
     "application_permits_granted",
     "application_resume",
@@ -75,7 +75,7 @@ def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
 
     Raises ValidationError (``upload_quota_exceeded``) when the wallet would pass the customer's quota
     (the policy's ``upload_quota_files`` and ``upload_quota_bytes``)."""
-    if not may(owner, "applications.upload_document"):
+    if not can(owner, "applications.upload_document"):
         raise PermissionDenied
     cleaned = v.clean_upload(kind=kind, file=file, valid_until=valid_until)
     original = (getattr(file, "name", "") or "")[-200:]
@@ -125,7 +125,7 @@ def _wallet_fill(application: Application, *, given: list[Document], today) -> l
 # Creating and editing --------------------------------------------------------------------------------
 def application_create(*, customer, data: dict, at: datetime | None = None) -> Application:
     """A draft application; documents still valid in the wallet are reused for the kinds not given."""
-    if not may(customer, "applications.create_application"):
+    if not can(customer, "applications.create_application"):
         raise PermissionDenied
     at = at or timezone.now()
     cleaned = v.clean_application(customer=customer, data=data)
@@ -161,7 +161,7 @@ def application_update(*, application_id: int, actor, data: dict, at: datetime |
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, "applications.edit_application", application):
+        if not can(actor, "applications.edit_application", application):
             raise PermissionDenied
         if application.state not in (S.DRAFT, S.RETURNED):
             raise TransitionNotAllowed(_("只有草稿或退回补正的申请可以修改。"))
@@ -201,13 +201,14 @@ def application_transition(
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, f"applications.{name}", application):
+        if not can(actor, f"applications.{name}", application):
             raise PermissionDenied
         method = getattr(application, name)
         if not can_proceed(method, check_conditions=False):
             raise TransitionNotAllowed(
                 _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
             )
+        _gates().check(application, name, data=data, at=at)
         handler = _HANDLERS[name]
         handler(application, actor=actor, data=data, at=at)
     return application
@@ -224,7 +225,9 @@ def application_permits_granted(*, application_id: int, actor, at: datetime | No
         _require_state(application, application.permits_granted)
         _run(application, "permits_granted", actor=actor, at=at)
         _finish(application, "approval", at=at, actor=actor)
-        _start(application, "construction", at=at, actor=actor)
+        if not _clocks().clock_running(application, "construction"):
+            # Already running when the road-excavation permit was granted (在取得占、掘路许可后).
+            _start(application, "construction", at=at, actor=actor)
     return application
 
 
@@ -242,43 +245,12 @@ def application_permit_refused(
     return application
 
 
-def application_pause(*, application_id: int, actor, reason: str, at: datetime | None = None) -> Application:
-    """Stop the clocks while the case waits on the customer 暂停计时 (the time is the customer's)."""
-    at = at or timezone.now()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [ValidationError(_("请填写暂停计时的原因。"), code=v.REQUIRED)]})
-    with transaction.atomic():
-        application = _locked(application_id)
-        if not may(actor, "applications.pause_clock", application):
-            raise PermissionDenied
-        if application.paused_at is not None:
-            raise TransitionNotAllowed(_("计时已暂停。"))
-        if application.state not in (
-            S.SUBMITTED,
-            S.ACCEPTED,
-            S.DESIGNING,
-            S.APPROVING,
-            S.CONSTRUCTING,
-            S.INSTALLING,
-        ):
-            raise TransitionNotAllowed(_("当前状态下不能暂停计时。"))
-        _clocks().clock_pause(subject=application, reason=reason, actor=actor, at=at)
-        application.paused_at = at
-        application.save(update_fields=["paused_at"])
-        entry = _audit(
-            application, actor=actor, name="pause", from_state=application.state, at=at, reason=reason
-        )
-        _notify_customer(application, entry)
-    return application
-
-
 def application_resume(*, application_id: int, actor, at: datetime | None = None) -> Application:
     """Restart the clocks when the customer has acted."""
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        if not may(actor, "applications.resume_clock", application):
+        if not can(actor, "applications.resume_clock", application):
             raise PermissionDenied
         if application.paused_at is None or application.state == S.RETURNED:
             # A returned case resumes by being resubmitted.
@@ -301,7 +273,12 @@ def _submit(application, *, actor, data, at):
         kinds = {d.kind for d in docs}
         keep = [d for d in application.documents.all() if d.kind not in kinds]
         application.documents.set([*keep, *docs])
-    missing = application.missing_materials(timezone.localdate(at))
+    if data.get("commitment") is True:
+        # 一证受理: the identity proof alone, the rest promised under a signed 告知承诺.
+        _promises().commitment_sign(
+            application, actor=actor, at=at, request_address=data.get("request_address")
+        )
+    missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
         labels = "、".join(str(DocumentKind(k).label) for k in missing)
         raise ValidationError(
@@ -370,6 +347,7 @@ def _return_for_materials(application, *, actor, data, at):
     )
     application.paused_at = at
     application.save(update_fields=["paused_at"])
+    _pauses().pause_open_automatic(application, reason_code="one_time_notice", actor=actor, at=at, note=note)
 
 
 def _clean_notice(data) -> list[dict]:
@@ -404,7 +382,7 @@ def _clean_notice(data) -> list[dict]:
 
 
 def _accept(application, *, actor, data, at):
-    missing = application.missing_materials(timezone.localdate(at))
+    missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
         raise ValidationError(
             {
@@ -526,6 +504,7 @@ def _close(name):
         application.closed_at = at
         application.paused_at = None
         _run(application, name, actor=actor, at=at, reason=reason)
+        _pauses().pause_end(application, actor=actor, at=at)
         if submitted:
             permit_stage().withdraw(application=application, actor=actor, at=at, reason=reason or name)
             _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
@@ -659,6 +638,25 @@ def _resume(application, *, actor, at):
             raise
     application.paused_at = None
     application.save(update_fields=["paused_at"])
+    _pauses().pause_end(application, actor=actor, at=at)
+
+
+def _pauses():
+    from . import pause_services
+
+    return pause_services
+
+
+def _promises():
+    from . import promise_services
+
+    return promise_services
+
+
+def _gates():
+    from . import gates
+
+    return gates
 
 
 def _decide_zero_investment(application):
@@ -667,7 +665,7 @@ def _decide_zero_investment(application):
     zero = (
         application.voltage == Voltage.LOW
         and application.applicant_type == ApplicantType.SMALL_MICRO
-        and Decimal(application.capacity_kva) <= threshold
+        and application.total_capacity_kva <= threshold  # 用电总容量 (增容: existing + added)
     )
     application.zero_investment = zero
     if zero:

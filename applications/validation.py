@@ -5,6 +5,7 @@ named code (the constants below, reused by tests and clients); nothing is saved 
 """
 
 import hashlib
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -53,6 +54,7 @@ NOT_A_LIST = "not_a_list"
 NOT_BOOLEAN = "not_boolean"
 UPLOAD_QUOTA_EXCEEDED = "upload_quota_exceeded"
 DOCUMENT_IN_USE = "document_in_use"
+ACCOUNT_NUMBER_INVALID = "account_number_invalid"
 
 # An upper bound that catches typing slips (kVA entered as VA); real HV customers stay far below it.
 MAX_CAPACITY_KVA = Decimal("100000")
@@ -153,6 +155,7 @@ def clean_application(*, customer, data: dict, instance: Application | None = No
             errors["contact_phone"] = exc.error_list
 
     _clean_capacity(errors, cleaned, data, voltage, applicant_type)
+    _clean_increase(errors, cleaned, data)
 
     if "documents" in data and data["documents"] is not None:
         try:
@@ -195,6 +198,40 @@ def _clean_capacity(errors, cleaned, data, voltage, applicant_type):
         ]
     else:
         cleaned["capacity_kva"] = capacity
+
+
+ACCOUNT_NUMBER = re.compile(r"\d{6,20}")
+
+
+def _clean_increase(errors, cleaned, data):
+    """增容 carries the existing connection's account number 户号 and capacity; a new connection none."""
+    if cleaned.get("business") != Business.INCREASE:
+        cleaned["account_number"], cleaned["existing_capacity_kva"] = "", None
+        return
+    account = str(data.get("account_number") or "").strip()
+    if not account:
+        errors["account_number"] = [_err(_("增容须填写原有户号。"), REQUIRED)]
+    elif not ACCOUNT_NUMBER.fullmatch(account):
+        errors["account_number"] = [_err(_("户号为6至20位数字。"), ACCOUNT_NUMBER_INVALID)]
+    else:
+        cleaned["account_number"] = account
+    raw = data.get("existing_capacity_kva")
+    if raw in (None, ""):
+        errors["existing_capacity_kva"] = [_err(_("增容须填写原有容量。"), REQUIRED)]
+        return
+    try:
+        existing = Decimal(str(raw))
+        if not existing.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["existing_capacity_kva"] = [_err(_("请输入数字。"), CAPACITY_INVALID)]
+        return
+    if existing <= 0:
+        errors["existing_capacity_kva"] = [_err(_("原有容量必须大于0。"), CAPACITY_NOT_POSITIVE)]
+    elif existing > MAX_CAPACITY_KVA or existing.as_tuple().exponent < -2:
+        errors["existing_capacity_kva"] = [_err(_("请核对原有容量（kVA，最多两位小数）。"), CAPACITY_INVALID)]
+    else:
+        cleaned["existing_capacity_kva"] = existing
 
 
 def _refuse_duplicate(errors, cleaned, customer, instance):

@@ -1,25 +1,22 @@
 """The approval-task API: thin views over the selectors and services.
 
-Status codes as for case transitions: 400 invalid fields (``{field: [message], "codes": {...}}``),
-403 not your role or task, 404 outside your view (or no such transition), 409 not allowed from the
-current state (of the task or of the case), joint parts not done, or lost a race.
+Status codes as for case transitions (answered by ``hhht_power.exceptions.exception_handler``): 400
+invalid fields (``{field: [message], "codes": {...}}``), 403 not your role or task, 404 outside your view
+(or no such transition), 409 not allowed from the current state (of the task or of the case), joint
+parts not done, or lost a race.
 """
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from django_fsm import TransitionNotAllowed
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from applications.api import error_response
+from hhht_power.drf import FormParser, MultiPartParser
 from hhht_power.media import private_file_response
 
 from . import selectors, services
@@ -61,14 +58,16 @@ def _data(request) -> dict:
     data = request.data
     if hasattr(data, "getlist"):
         return {k: data.get(k) for k in data}
-    return dict(data) if isinstance(data, dict) else {}
+    return dict(data)
+
+
+def _text(request, name) -> str:
+    value = request.data.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def detail_data(request, pk) -> dict:
-    try:
-        task = selectors.task_detail(request.user, pk)
-    except ApprovalTask.DoesNotExist:
-        raise Http404
+    task = selectors.task_detail(request.user, pk)  # ApprovalTask.DoesNotExist: 404
     context = {
         "request": request,
         "available_transitions": selectors.available_transitions(task, request.user),
@@ -114,13 +113,10 @@ class TaskTransition(APIView):
         },
     )
     def post(self, request, pk, name):
-        get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
-        try:
-            services.task_transition(task_id=pk, name=name, actor=request.user, data=_data(request))
-        except services.UnknownTransition:
+        if name not in TRANSITION_NAMES:
             raise Http404
-        except (DjangoValidationError, DjangoPermissionDenied, TransitionNotAllowed) as exc:
-            return error_response(exc)
+        get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
+        services.task_transition(task_id=pk, name=name, actor=request.user, data=_data(request))
         return Response(detail_data(request, pk))
 
 
@@ -135,12 +131,7 @@ class TaskComments(APIView):
     @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
     def post(self, request, pk):
         get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
-        try:
-            comment = services.comment_add(
-                task_id=pk, actor=request.user, text=str(request.data.get("text") or "")
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            return error_response(exc)
+        comment = services.comment_add(task_id=pk, actor=request.user, text=_text(request, "text"))
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -161,18 +152,13 @@ class TaskDocuments(APIView):
     @extend_schema(request=SharedDocumentUploadSerializer, responses={201: SharedDocumentSerializer})
     def post(self, request, pk):
         get_object_or_404(selectors.tasks_visible_to(request.user), pk=pk)
-        try:
-            doc = services.shared_document_upload(
-                task_id=pk,
-                actor=request.user,
-                kind=request.data.get("kind"),
-                title=request.data.get("title") or "",
-                file=request.FILES.get("file"),
-            )
-        except ApprovalTask.DoesNotExist:
-            raise Http404
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            return error_response(exc)
+        doc = services.shared_document_upload(
+            task_id=pk,
+            actor=request.user,
+            kind=request.data.get("kind"),
+            title=_text(request, "title"),
+            file=request.FILES.get("file"),
+        )
         return Response(SharedDocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.audit import AppendOnlyEntry
-from applications.models import ApplicationState
+from accounts.permissions import can
 
 
 class TaskKind(models.TextChoices):
@@ -76,6 +76,19 @@ GREEN_CONSENT = {
 }
 
 
+# The clocks of a permit's joint steps (``deadlines`` stage codes, limits and units in the policy rows):
+# one per part and unit, then the issuance's once every part is done; the relocation budget after the
+# green permit.
+PART_STAGES = {K.ROAD_PERMIT: "road_survey", K.GREEN_PERMIT: "green_consent"}
+ISSUE_STAGES = {K.ROAD_PERMIT: "road_issue", K.GREEN_PERMIT: "green_issue"}
+RELOCATION_BUDGET_STAGE = "relocation_budget"
+
+
+def joint_stages(kind: str) -> list[str]:
+    """The stages of the joint steps inside a permit of ``kind`` (none for the others)."""
+    return [stages[kind] for stages in (PART_STAGES, ISSUE_STAGES) if kind in stages]
+
+
 def permits_needed(application) -> list[str]:
     """The permits a case needs (SPEC section 2): the planning permit for any external works needing
     permits, the road permit for road excavation, the green permit for green space or trees."""
@@ -97,16 +110,11 @@ def parts_of(kind: str, green_owner: str = GreenOwner.PUBLIC) -> tuple:
     return ()
 
 
-def may(user, perm: str, obj=None) -> bool:
-    """Ask the rules layer directly (an administrator's superuser flag does not work permits)."""
-    import rules
-
-    return bool(user and user.is_authenticated and user.is_active and rules.has_perm(perm, user, obj))
 
 
 def _perm(name):
     def check(instance, user):
-        return may(user, f"approvals.{name}", instance)
+        return can(user, f"approvals.{name}", instance)
 
     check.__name__ = f"may_{name}"
     return check
@@ -279,33 +287,6 @@ class ApprovalTask(ConcurrentTransitionMixin, models.Model):
     def withdraw(self):
         """撤销: a new filing round replaces it, or the case was closed or sent back to design."""
 
-
-# Transitions a user may ask for by name (API and pages), in the order they are listed to users.
-USER_TRANSITIONS = (
-    "accept_filing",
-    "start_review",
-    "record_part",
-    "grant",
-    "refuse",
-    "return_for_correction",
-    "resubmit",
-    "report_relocation",
-    "pay_fee",
-)
-
-# The case states in which each transition may run: permits are worked while the case waits on them;
-# the trees are relocated and the fee paid while the case is built.
-CASE_STATES = {
-    "accept_filing": (ApplicationState.APPROVING,),
-    "start_review": (ApplicationState.APPROVING,),
-    "record_part": (ApplicationState.APPROVING,),
-    "grant": (ApplicationState.APPROVING,),
-    "refuse": (ApplicationState.APPROVING,),
-    "return_for_correction": (ApplicationState.APPROVING,),
-    "resubmit": (ApplicationState.APPROVING,),
-    "report_relocation": (ApplicationState.APPROVING, ApplicationState.CONSTRUCTING),
-    "pay_fee": (ApplicationState.APPROVING, ApplicationState.CONSTRUCTING, ApplicationState.INSTALLING),
-}
 
 
 class TaskPart(models.Model):

@@ -10,15 +10,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RoleCode
+from accounts.permissions import can
 from applications.selectors import applications_visible_to
 from deadlines.calendar import add_working_days_lenient, end_of_day, local_date
 from deadlines.policy import rule_for_stage
 
 from .models import (
-    CASE_STATES,
     OPEN_TASK_STATES,
     PERMIT_KINDS,
-    USER_TRANSITIONS,
     ApprovalTask,
     SharedDocument,
     TaskAuditEntry,
@@ -26,9 +25,9 @@ from .models import (
     TaskKind,
     TaskPart,
     TaskState,
-    may,
     permits_needed,
 )
+from .transitions import CASE_STATES, USER_TRANSITIONS
 
 K = TaskKind
 T = TaskState
@@ -52,7 +51,7 @@ def tasks_visible_to(user) -> QuerySet[ApprovalTask]:
     qs = ApprovalTask.objects.all()
     if not (user and user.is_authenticated and user.is_active):
         return qs.none()
-    if may(user, "approvals.view_all_tasks"):
+    if can(user, "approvals.view_all_tasks"):
         return qs.filter(application_id__in=applications_visible_to(user).values("pk"))
     family = user.organisation_family_ids
     if not family:
@@ -74,7 +73,7 @@ def involved_in(user, application_id) -> bool:
 
 
 def _involved_application_ids(user) -> QuerySet:
-    if may(user, "approvals.view_all_tasks"):
+    if can(user, "approvals.view_all_tasks"):
         return ApprovalTask.objects.filter(
             application_id__in=applications_visible_to(user).values("pk")
         ).values("application_id")
@@ -87,7 +86,7 @@ def _involved_application_ids(user) -> QuerySet:
 def shared_documents_visible_to(user) -> QuerySet[SharedDocument]:
     """The shared permit documents of every case ``user`` works the permit stage of, all versions: the
     departments of the case and the power bureau only (an administrator sees the tasks, not the files)."""
-    if not may(user, "approvals.view_shared_documents"):
+    if not can(user, "approvals.view_shared_documents"):
         return SharedDocument.objects.none()
     return SharedDocument.objects.filter(application_id__in=_involved_application_ids(user))
 

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import (
-    USER_TRANSITIONS,
     ApprovalTask,
     GreenOwner,
     SharedDocument,
@@ -17,6 +16,7 @@ from .models import (
     TaskComment,
     TaskPart,
 )
+from .transitions import USER_TRANSITIONS
 
 
 class ClockSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts.models import Organisation, RoleCode, User
+from accounts.permissions import can
 from applications.models import Application, ApplicationState
 from applications.services import application_permit_refused, application_permits_granted
 from applications.validation import check_file
@@ -26,10 +27,11 @@ from deadlines.clocks import clocks_for
 from deadlines.notifications import notify
 
 from .models import (
-    CASE_STATES,
+    ISSUE_STAGES,
     OPEN_TASK_STATES,
+    PART_STAGES,
+    RELOCATION_BUDGET_STAGE,
     TASK_DEPARTMENTS,
-    USER_TRANSITIONS,
     ApprovalTask,
     GreenOwner,
     SharedDocument,
@@ -39,11 +41,12 @@ from .models import (
     TaskKind,
     TaskPart,
     TaskState,
-    may,
+    joint_stages,
     parts_of,
     permits_needed,
 )
 from .selectors import involved_in, tasks_visible_to
+from .transitions import CASE_STATES, USER_TRANSITIONS
 
 logger = logging.getLogger(__name__)
 K = TaskKind
@@ -126,7 +129,7 @@ def _task_create(application, *, kind, round_, actor, at, green_owner="") -> App
     )
     codes = [code for _k, code in parts_of(kind, green_owner) if code]
     orgs = {o.code: o for o in Organisation.objects.filter(code__in=codes)}
-    TaskPart.objects.bulk_create(
+    parts = TaskPart.objects.bulk_create(
         [
             TaskPart(task=task, kind=part_kind, organisation=orgs[code] if code else None)
             for part_kind, code in parts_of(kind, green_owner)
@@ -144,7 +147,48 @@ def _task_create(application, *, kind, round_, actor, at, green_owner="") -> App
         assignee=assignee,
     )
     task.save(update_fields=["clock"])
+    for part in parts:
+        _joint_clock_start(application, PART_STAGES[kind], at=at, actor=actor, unit=part.organisation_id)
     return task
+
+
+def _joint_clock_start(application, stage, *, at, actor, unit=None, by_unit=True):
+    """Start a joint step's clock: one unit's (``by_unit``), or the step's own. A policy without rows for
+    the step times only the permit as a whole."""
+    from deadlines import clocks
+
+    facts, policy_date = application.case_facts(), application.policy_date
+    try:
+        if by_unit:
+            clocks.part_clock_start(
+                subject=application,
+                stage=stage,
+                organisation_id=unit,
+                facts=facts,
+                policy_date=policy_date,
+                at=at,
+                actor=actor,
+            )
+        else:
+            clocks.clock_start(
+                subject=application, stage=stage, facts=facts, policy_date=policy_date, at=at, actor=actor
+            )
+    except clocks.NoRuleApplies:
+        logger.info("no rule times %s of case %s", stage, application.pk)
+
+
+def _joint_clock_finish(application, stage, *, at, actor, unit=None, by_unit=True):
+    from deadlines import clocks
+
+    try:
+        if by_unit:
+            clocks.part_clock_finish(
+                subject=application, stage=stage, organisation_id=unit, at=at, actor=actor
+            )
+        else:
+            clocks.clock_finish(subject=application, stage=stage, at=at, actor=actor)
+    except clocks.ClockNotRunning:
+        pass  # not timed under this policy, or cancelled with the case
 
 
 # Transitions -------------------------------------------------------------------------------------------
@@ -167,7 +211,7 @@ def task_transition(
         application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
         task = ApprovalTask.objects.select_for_update(of=("self",)).prefetch_related("parts").get(pk=task_id)
         task.application = application
-        if not may(actor, f"approvals.{name}", task):
+        if not can(actor, f"approvals.{name}", task):
             raise PermissionDenied
         method = getattr(task, name)
         if not can_proceed(method, check_conditions=False):
@@ -238,6 +282,10 @@ def _record_part(task, application, *, actor, data, at):
     )
     TaskPart.objects.filter(pk=part.pk).update(done_at=at, done_by=actor, note=note)
     part.done_at, part.done_by, part.note = at, actor, note
+    # Each unit's survey (or consent) is judged on its own clock; the issuance's starts with the last.
+    _joint_clock_finish(application, PART_STAGES[task.kind], at=at, actor=actor, unit=part.organisation_id)
+    if task.parts_done():
+        _joint_clock_start(application, ISSUE_STAGES[task.kind], at=at, actor=actor, by_unit=False)
 
 
 def _grant(task, application, *, actor, data, at):
@@ -251,8 +299,30 @@ def _grant(task, application, *, actor, data, at):
         reason=task.decision_reason,
         data={"permit_number": task.permit_number},
     )
+    if task.kind in ISSUE_STAGES:
+        _joint_clock_finish(application, ISSUE_STAGES[task.kind], at=at, actor=actor, by_unit=False)
     _finish_clock(task, application, actor=actor, at=at)
+    if task.kind == K.GREEN_PERMIT:
+        _joint_clock_start(application, RELOCATION_BUDGET_STAGE, at=at, actor=actor, by_unit=False)
+    if task.kind == K.ROAD_PERMIT:
+        _construction_start(application, actor=actor, at=at)
     _join_if_complete(application, actor=actor, at=at)
+
+
+def _construction_start(application, *, actor, at):
+    """外线施工 starts when the road-excavation permit is granted (在取得占、掘路许可后10个工作日内), even
+    while other permits are still worked; the case itself moves on when every permit is granted."""
+    from deadlines import clocks
+
+    if not clocks.clock_running(application, "construction"):
+        clocks.clock_start(
+            subject=application,
+            stage="construction",
+            facts=application.case_facts(),
+            policy_date=application.policy_date,
+            at=at,
+            actor=actor,
+        )
 
 
 def _refuse(task, application, *, actor, data, at):
@@ -260,6 +330,16 @@ def _refuse(task, application, *, actor, data, at):
     task.decision_reason = reason
     _run(task, "refuse", actor=actor, at=at, reason=reason)
     _finish_clock(task, application, actor=actor, at=at)
+    from deadlines import clocks
+
+    # Back to design: the refused permit's joint steps and a construction started early stop.
+    clocks.clock_cancel(
+        subject=application,
+        at=at,
+        actor=actor,
+        reason=reason,
+        stage=[*joint_stages(task.kind), "construction"],
+    )
     # The design changes: the other open tasks are withdrawn and re-filed with the new design.
     _withdraw_open(application, actor=actor, at=at, reason=str(_("其他审批事项不予许可，退回重新设计")))
 
@@ -273,7 +353,13 @@ def _return_for_correction(task, application, *, actor, data, at):
     _run(task, "return_for_correction", actor=actor, at=at, reason=reason)
     # The applicant's correction time is not the department's: its clock stops until resubmission.
     try:
-        clocks.clock_pause(subject=application, stage=task.kind, reason=reason, actor=actor, at=at)
+        clocks.clock_pause(
+            subject=application,
+            stage=[task.kind, *joint_stages(task.kind)],
+            reason=reason,
+            actor=actor,
+            at=at,
+        )
     except (clocks.ClockNotRunning, clocks.ClockAlreadyPaused):
         pass  # the whole case is paused already (or the task has no clock)
     recipients = [application.account_manager] if application.account_manager_id else _grid_staff()
@@ -298,7 +384,9 @@ def _resubmit(task, application, *, actor, data, at):
     _run(task, "resubmit", actor=actor, at=at, reason=_text(data, "note", 2000))
     if application.paused_at is None:  # a paused case resumes its clocks when it resumes
         try:
-            clocks.clock_resume(subject=application, stage=task.kind, actor=actor, at=at)
+            clocks.clock_resume(
+                subject=application, stage=[task.kind, *joint_stages(task.kind)], actor=actor, at=at
+            )
         except (clocks.ClockNotRunning, clocks.ClockNotPaused):
             pass
 
@@ -306,15 +394,18 @@ def _resubmit(task, application, *, actor, data, at):
 def permits_in_correction(application) -> list[str]:
     """The stages (task kinds) of the case's permits waiting on the applicant's correction: their
     clocks stay paused when the case's clocks resume."""
-    return list(
-        ApprovalTask.objects.filter(application=application, state=T.RETURNED).values_list("kind", flat=True)
+    kinds = ApprovalTask.objects.filter(application=application, state=T.RETURNED).values_list(
+        "kind", flat=True
     )
+    return [stage for kind in kinds for stage in (kind, *joint_stages(kind))]
 
 
 def _report_relocation(task, application, *, actor, data, at):
     _run(task, "report_relocation", actor=actor, at=at, reason=_text(data, "note", 2000))
     task.relocated_at = at  # after the transition: its condition is "not relocated yet"
     task.save(update_fields=["relocated_at"])
+    # Relocated: the budget it needed was given (市园林建设服务中心's clock stops here at the latest).
+    _joint_clock_finish(application, RELOCATION_BUDGET_STAGE, at=at, actor=actor, by_unit=False)
     fee = _task_create(application, kind=K.GREEN_FEE, round_=task.round, actor=actor, at=at)
     _audit(fee, actor=actor, name="push", from_state="", at=at, data={"round": fee.round})
     _notify_department(fee, at=at)
@@ -397,7 +488,13 @@ def _withdraw_open(application, *, actor, at, reason) -> list[ApprovalTask]:
     )
     for task in tasks:
         _run(task, "withdraw", actor=actor, at=at, reason=reason)
-        clocks.clock_cancel(subject=application, at=at, actor=actor, reason=reason, stage=task.kind)
+        clocks.clock_cancel(
+            subject=application,
+            at=at,
+            actor=actor,
+            reason=reason,
+            stage=[task.kind, *joint_stages(task.kind)],
+        )
     return tasks
 
 
@@ -505,7 +602,7 @@ def comment_add(*, task_id: int, actor, text: str, at: datetime | None = None) -
     task = tasks_visible_to(actor).filter(pk=task_id).first()
     if task is None:
         raise ApprovalTask.DoesNotExist
-    if not may(actor, "approvals.comment", task):
+    if not can(actor, "approvals.comment", task):
         raise PermissionDenied
     text = _required_text({"text": text}, "text", 2000, _("请填写意见内容。"))
     return TaskComment.objects.create(task=task, author=actor, text=text, at=at or timezone.now())
@@ -523,7 +620,7 @@ def shared_document_upload(
     task = tasks_visible_to(actor).filter(pk=task_id).first()
     if task is None:
         raise ApprovalTask.DoesNotExist
-    if not (may(actor, "approvals.upload_document", task) and involved_in(actor, task.application_id)):
+    if not (can(actor, "approvals.upload_document", task) and involved_in(actor, task.application_id)):
         raise PermissionDenied
     errors = {}
     if kind not in SharedDocumentKind.values:

@@ -110,7 +110,8 @@ def main():
     import applications_api
 
     database = args.database or os.environ.get("BENCH_DATABASE_URL", applications_api.DEFAULT_DB)
-    env = applications_api.bench_env(database)
+    # The counted processes are started without arguments of this kind: they find the database here.
+    env = {**applications_api.bench_env(database), "BENCH_DATABASE_URL": database}
     if args.child:
         os.environ.update(env)
         return child(args.child[0], int(args.child[1]))

@@ -351,7 +351,6 @@ def timed(fn, repeat):
 
 
 def run_figures(label, user, f, repeat):
-    from hhht_power.db import page_planner
     from supervision import figures
     from supervision.scope import scope_for
 
@@ -374,12 +373,7 @@ def run_figures(label, user, f, repeat):
     print(f"  {'':<36} {'median':>8}    {'fastest':>8}")
     total = [0.0, 0.0]
     for name, fn in parts:
-
-        def run(fn=fn):
-            with page_planner():
-                fn()
-
-        median, fastest = timed(run, repeat)
+        median, fastest = timed(fn, repeat)
         total[0] += median
         total[1] += fastest
         print(f"  {name:<36} {median:8.1f} ms {fastest:8.1f} ms")

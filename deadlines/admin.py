@@ -13,6 +13,7 @@ from .models import (
     ClockEvent,
     CreditRecord,
     Notification,
+    PauseReason,
     PolicyDocument,
     PolicyRule,
     PolicyRuleChange,
@@ -241,6 +242,12 @@ class PolicyRuleAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rule in queryset:
             policy_rule_delete(rule=rule, actor=request.user, at=timezone.now())
+
+
+@admin.register(PauseReason)
+class PauseReasonAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "kind", "sort_order", "active"]
+    list_filter = ["kind", "active"]
 
 
 @admin.register(PolicyRuleChange)

@@ -1,5 +1,9 @@
 """``GET /api/v1/warnings/`` (SPEC section 6): the warnings the caller's organisation should see."""
 
+from datetime import UTC
+
+from django import forms
+from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
 from rest_framework import generics
 
@@ -10,12 +14,28 @@ from .selectors import warnings_visible_to
 from .serializers import WarningSerializer
 
 
+class InstantField(filter_fields.IsoDateTimeField):
+    """An ISO 8601 instant, in UTC: an offset PostgreSQL does not take (beyond ±15:59), or an instant
+    outside years 1 to 9999 once in UTC, is an invalid value, not a database error."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return None if value is None else value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class InstantFilter(filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
 class WarningFilter(filters.FilterSet):
     level = filters.MultipleChoiceFilter(choices=[c for c in Level.choices if c[0] != Level.ON_TIME])
     stage = filters.MultipleChoiceFilter(choices=StageCode.choices)
     application = filters.NumberFilter(field_name="subject_id", label="application id")
     open = filters.BooleanFilter(method="filter_open", label="clock still open")
-    raised_after = filters.IsoDateTimeFilter(field_name="raised_at", lookup_expr="gte")
+    raised_after = InstantFilter(field_name="raised_at", lookup_expr="gte")
 
     class Meta:
         model = Warning

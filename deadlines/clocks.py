@@ -23,7 +23,7 @@ from .calendar import (
     working_days_between_lenient,
 )
 from .models import LEVEL_RANK, ClockEvent, CreditRecord, Level, StageClock, StageCode
-from .policy import CaseFacts, NoPolicyInForce, policy_in_force, rule_for_stage
+from .policy import CaseFacts, NoPolicyInForce, policy_in_force, rule_for_stage, rule_for_unit
 
 __all__ = [
     "CaseFacts",
@@ -38,12 +38,16 @@ __all__ = [
     "clock_cancel",
     "clock_pause",
     "clock_resume",
+    "clock_running",
+    "part_clock_start",
+    "part_clock_finish",
     "overall_start",
     "overall_update",
     "overall_finish",
     "clocks_for",
     "clocks_for_subjects",
     "clocks_recompute_provisional",
+    "clocks_refit",
     "clocks_rejudge_finished",
     "level_at",
 ]
@@ -162,10 +166,13 @@ def _subject_key(subject) -> tuple[ContentType, int]:
 
 
 def _open_clocks(subject, *, stage=None) -> QuerySet:
+    """The subject's open clocks; ``stage`` one code or a collection of codes."""
     ct, pk = _subject_key(subject)
     qs = StageClock.objects.filter(OPEN, subject_type=ct, subject_id=pk)
-    if stage is not None:
+    if isinstance(stage, str):
         qs = qs.filter(stage=stage)
+    elif stage is not None:
+        qs = qs.filter(stage__in=list(stage))
     return qs
 
 
@@ -185,17 +192,26 @@ def _apply_rule(clock: StageClock, rule) -> None:
     clock.coordinating_org_id = rule.coordinating_org_id
 
 
-def _start(*, subject, stage, facts, policy_date, at, actor, assignee) -> StageClock:
+_ANY_UNIT = object()
+
+
+def _start(*, subject, stage, facts, policy_date, at, actor, assignee, unit=_ANY_UNIT) -> StageClock:
     try:
         policy = policy_in_force(policy_date)
     except NoPolicyInForce:
         raise NoRuleApplies(stage)
-    rule = rule_for_stage(policy, facts, stage)
+    if unit is _ANY_UNIT:
+        rule = rule_for_stage(policy, facts, stage)
+    else:
+        rule = rule_for_unit(policy, facts, stage, unit)
     if rule is None:
         raise NoRuleApplies(stage)
     ct, pk = _subject_key(subject)
     with transaction.atomic():
-        if _open_clocks(subject, stage=stage).exists():
+        running = _open_clocks(subject, stage=stage)
+        if unit is not _ANY_UNIT:
+            running = running.filter(responsible_org_id=unit)
+        if running.exists():
             raise ClockAlreadyRunning(stage)
         clock = StageClock(
             subject_type=ct, subject_id=pk, stage=stage, policy=policy, started_at=at, assignee=assignee
@@ -313,8 +329,47 @@ def clock_finish(*, subject, stage, at, actor=None) -> StageClock:
     return clock
 
 
+def part_clock_start(
+    *, subject, stage, organisation_id, facts: CaseFacts, policy_date, at, actor=None
+) -> StageClock:
+    """Start the clock of one unit's joint step ``stage`` (``organisation_id`` None: the applicant's own
+    part) under that unit's rule. Raises ClockAlreadyRunning and NoRuleApplies as ``clock_start``."""
+    return _start(
+        subject=subject,
+        stage=stage,
+        facts=facts,
+        policy_date=policy_date,
+        at=at,
+        actor=actor,
+        assignee=None,
+        unit=organisation_id,
+    )
+
+
+def part_clock_finish(*, subject, stage, organisation_id, at, actor=None) -> StageClock:
+    """Close one unit's clock of a joint step; late, a credit record against that unit.
+    Raises ClockNotRunning when it has none open."""
+    with transaction.atomic():
+        clock = (
+            _open_clocks(subject, stage=stage)
+            .filter(responsible_org_id=organisation_id)
+            .select_for_update()
+            .first()
+        )
+        if clock is None:
+            raise ClockNotRunning(stage)
+        _close(clock, at=at, actor=actor)
+    return clock
+
+
+def clock_running(subject, stage) -> bool:
+    """Whether ``stage`` of ``subject`` has an open clock."""
+    return _open_clocks(subject, stage=stage).exists()
+
+
 def clock_cancel(*, subject, at, actor=None, reason="", stage=None) -> list[StageClock]:
-    """Close open clocks (one stage, or all, the overall one included) without judging them."""
+    """Close open clocks (of ``stage``, one code or several, or all, the overall one included) without
+    judging them."""
     with transaction.atomic():
         clocks = list(_open_clocks(subject, stage=stage).select_for_update())
         for clock in clocks:
@@ -419,6 +474,27 @@ def overall_update(*, subject, facts: CaseFacts, at=None) -> StageClock:
                 limit=clock.limit_working_days,
             ).save()
     return clock
+
+
+def clocks_refit(*, subject, facts: CaseFacts, at, actor=None) -> list[StageClock]:
+    """The case's facts were corrected (applicant type, voltage, sources): every open clock takes the
+    rule of its stage for the new facts (limit, units, thresholds) and its instants are computed again.
+    A stage no rule covers any more keeps its clock. Returns the clocks that changed."""
+    changed = []
+    with transaction.atomic():
+        for clock in _open_clocks(subject).select_related("policy").select_for_update(of=("self",)):
+            rule = rule_for_stage(clock.policy, facts, clock.stage)
+            if rule is None or rule.pk == clock.rule_id:
+                continue
+            before, due_before = clock.limit_working_days, clock.due_at
+            _apply_rule(clock, rule)
+            _schedule(clock, at=at)
+            clock.save()
+            _recomputed(
+                clock, at, actor, due_before=due_before, limit_before=before, limit=clock.limit_working_days
+            ).save()
+            changed.append(clock)
+    return changed
 
 
 def overall_finish(*, subject, at, actor=None) -> StageClock:

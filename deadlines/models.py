@@ -24,6 +24,12 @@ class StageCode(models.TextChoices):
     ROAD_PERMIT = "road_permit", _("临时占用、挖掘城市道路审批")
     GREEN_PERMIT = "green_permit", _("砍伐、移植树木和占用绿地审批")
     GREEN_FEE = "green_fee", _("绿地补偿费和树木移植费缴纳")
+    # Joint steps inside a permit, each on its own clock for its own unit (PolicyRule.parent_stage).
+    ROAD_SURVEY = "road_survey", _("占掘路现场联合踏勘")
+    ROAD_ISSUE = "road_issue", _("占掘路审批出件")
+    GREEN_CONSENT = "green_consent", _("绿地现场勘验和所有权人意见")
+    GREEN_ISSUE = "green_issue", _("占用绿地行政许可批复")
+    RELOCATION_BUDGET = "relocation_budget", _("绿化搬迁预算")
     CONSTRUCTION = "construction", _("外线施工")
     INSTALLATION = "installation", _("竣工装表接电")
     OVERALL = "overall", _("办电全流程")
@@ -130,6 +136,11 @@ class PolicyDocument(models.Model):
     average_max_working_days = models.PositiveSmallIntegerField(
         _("平均办电时间承诺（工作日）"), null=True, blank=True
     )
+    materials_promise_working_days = models.PositiveSmallIntegerField(
+        _("告知承诺补交资料期限（工作日）"),
+        default=5,
+        help_text=_("一证受理：自提交起，承诺补交的资料应在此期限内补齐（高压在供电方案答复前，低压在装表前）"),
+    )
     note = models.TextField(_("备注"), blank=True)
 
     class Meta:
@@ -196,6 +207,11 @@ class PolicyRule(models.Model):
         _("超期几个工作日后督办"), null=True, blank=True, default=3
     )
     credit_on_late = models.BooleanField(_("超期办结记入信用记录"), default=True)
+    notify_coordinating_staff = models.BooleanField(
+        _("预警同时发送协调部门经办人员"),
+        default=False,
+        help_text=_("如选线方案和外线工程设计：市自然资源局的经办人员与监管人员同时收到预警"),
+    )
     source_clause = models.CharField(_("条款"), max_length=200, blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)
 
@@ -260,6 +276,32 @@ class PolicyRuleChange(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.rule_id_ref} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PauseReason(models.Model):
+    """A reason a case's clocks may stop 暂停计时原因: a closed list kept as policy data. Its kind says who
+    decides: the one-time notice starts a pause by itself; a customer reason is the customer's to ask for
+    or to confirm; an external cause (weather, a government decision) needs the coordinating
+    supervisor's approval and is booked to nobody."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("一次性告知（自动）")
+        CUSTOMER = "customer", _("客户原因")
+        EXTERNAL = "external", _("外部原因")
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    label = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    sort_order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("暂停计时原因")
+        verbose_name_plural = _("暂停计时原因")
+
+    def __str__(self):
+        return self.label
 
 
 # --- Clocks ----------------------------------------------------------------------------------------------
@@ -364,10 +406,13 @@ class StageClock(models.Model):
             ),
         ]
         constraints = [
+            # One open clock per stage and responsible unit: a joint step (three units surveying the
+            # road) has one clock per unit.
             models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "stage"],
+                fields=["subject_type", "subject_id", "stage", "responsible_org"],
                 condition=Q(finished_at__isnull=True, cancelled_at__isnull=True),
-                name="one_open_clock_per_stage",
+                name="one_open_clock_per_stage_unit",
+                nulls_distinct=False,
             )
         ]
 
@@ -381,6 +426,31 @@ class StageClock(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
+
+
+class StageNorm(models.Model):
+    """What a stage actually takes 实际用时: the median and 90th percentile of the working days of the
+    stages (per stage and limit) finished in the 12 months before ``computed_on``, recomputed with the
+    risk refresh. ``deadlines.risk`` uses them where ``samples`` are enough, else the limit."""
+
+    stage = models.CharField(_("环节"), max_length=20, choices=StageCode.choices)
+    limit_working_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"))
+    samples = models.PositiveIntegerField(_("样本数"))
+    median_working_days = models.PositiveSmallIntegerField(_("用时中位数（工作日）"))
+    p90_working_days = models.PositiveSmallIntegerField(_("用时90分位（工作日）"))
+    computed_on = models.DateField(_("统计日期"))
+
+    class Meta:
+        ordering = ["stage", "limit_working_days"]
+        verbose_name = _("环节实际用时")
+        verbose_name_plural = _("环节实际用时")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "limit_working_days"], name="one_norm_per_stage_limit")
+        ]
+
+    def __str__(self):
+        limit, median, p90 = self.limit_working_days, self.median_working_days, self.p90_working_days
+        return f"{self.get_stage_display()} · {limit}: {median}/{p90}"
 
 
 class ClockEvent(models.Model):

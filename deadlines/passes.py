@@ -21,7 +21,16 @@ from django.utils.translation import gettext_noop
 from accounts.models import Organisation, RoleCode, User
 
 from .calendar import local_date
-from .models import DeliveryState, Level, Notification, PolicyDocument, StageClock, StageCode, Warning
+from .models import (
+    DeliveryState,
+    Level,
+    Notification,
+    PolicyDocument,
+    PolicyRule,
+    StageClock,
+    StageCode,
+    Warning,
+)
 from .notifications import enqueue_after_commit
 
 BATCH = 5000
@@ -206,17 +215,33 @@ def _notify_warnings(clocks, *, at) -> int:
         )
     members = _members_by_org_and_role(orgs)
     subjects = _subject_labels(clocks)
+    # Rules whose coordinating unit's own staff hear of the warnings too (policy data: the route design
+    # is 市自然资源局's business as well as its supervisors').
+    staffed = set(
+        PolicyRule.objects.filter(
+            policy_id__in={c["policy_id"] for c in clocks}, notify_coordinating_staff=True
+        ).values_list("policy_id", "stage")
+    )
     plan = []
     for c in clocks:
         recipients = (
             {c["assignee_id"]} if c["assignee_id"] else set(members[(c["responsible_org_id"], "responsible")])
         )
         recipients |= members[(c["coordinating_org_id"], "supervisor")]
+        if (c["policy_id"], c["stage"]) in staffed:
+            recipients |= members[(c["coordinating_org_id"], "responsible")]
         if c["level"] == Level.ESCALATED:
             recipients |= members[(c["coordinating_org_id"], "leader")]
             recipients |= members[(lead_orgs.get(c["policy_id"]), "leader")]
         plan.append((c, recipients))
-    everyone = set().union(*(r for _c, r in plan))
+    # The customer hears when a stage of its case becomes overdue (and may press, 催办).
+    customers = {
+        c["id"]: subjects[(c["subject_type_id"], c["subject_id"])][2]
+        for c in clocks
+        if c["level"] == Level.OVERDUE and (c["subject_type_id"], c["subject_id"]) in subjects
+    }
+    customers = {k: v for k, v in customers.items() if v}
+    everyone = set().union(*(r for _c, r in plan), customers.values())
     if not everyone:
         return 0
     contacts = {
@@ -229,10 +254,29 @@ def _notify_warnings(clocks, *, at) -> int:
     rows = []
     for c, recipients in plan:
         level = c["level"]
-        label, url = subjects.get((c["subject_type_id"], c["subject_id"]), (f"#{c['subject_id']}", ""))
+        label, url, _customer = subjects.get(
+            (c["subject_type_id"], c["subject_id"]), (f"#{c['subject_id']}", "", None)
+        )
         title, body = texts.message(c, label)
         channels = CHANNELS_BY_LEVEL[level]
         key = f"deadline:{c['id']}:{level}"
+        customer = customers.get(c["id"])
+        if customer in contacts:
+            has_email, has_phone = contacts[customer]
+            rows.append(
+                (
+                    customer,
+                    "deadline.customer_overdue",
+                    texts.customer_title(c, label)[:200],
+                    body,
+                    url[:300],
+                    c["subject_type_id"],
+                    c["subject_id"],
+                    f"{key}:customer",
+                    "email" in channels and has_email,
+                    "sms" in channels and has_phone,
+                )
+            )
         for user_id in sorted(recipients & contacts.keys()):
             has_email, has_phone = contacts[user_id]
             rows.append(
@@ -320,6 +364,11 @@ def _insert_notifications(rows, *, at) -> list[int]:
     return created
 
 
+CUSTOMER_OVERDUE_TITLE = gettext_noop(
+    "您的{subject}“{stage}”环节已超过承诺时限，我们已督促办理；您也可以在办理进度页面催办。"
+)
+
+
 class _Texts:
     """Titles and bodies, with the translations and labels looked up once per pass."""
 
@@ -328,6 +377,10 @@ class _Texts:
         self.body = _("环节：{stage}；办理时限：{limit} 个工作日；到期时间：{due}。")
         self.provisional = _("（临时推算）")
         self.stages = {code: str(label) for code, label in StageCode.choices}
+        self.customer = _(CUSTOMER_OVERDUE_TITLE)
+
+    def customer_title(self, c, label) -> str:
+        return self.customer.format(subject=label, stage=self.stages[c["stage"]])
 
     def message(self, c, label) -> tuple[str, str]:
         stage = self.stages[c["stage"]]
@@ -370,7 +423,8 @@ def _members_by_org_and_role(org_ids) -> defaultdict:
 
 
 def _subject_labels(clocks) -> dict:
-    """{(content type id, id): (label, url)}: one query per subject model."""
+    """{(content type id, id): (label, url, customer id)}: one query per subject model. A subject with a
+    ``customer_id`` (a case) names the customer told of its overdue stages."""
     by_type = defaultdict(set)
     for c in clocks:
         by_type[c["subject_type_id"]].add(c["subject_id"])
@@ -381,7 +435,7 @@ def _subject_labels(clocks) -> dict:
             continue
         for pk, obj in model._base_manager.in_bulk(list(ids)).items():
             url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
-            found[(ct_id, pk)] = (str(obj), url)
+            found[(ct_id, pk)] = (str(obj), url, getattr(obj, "customer_id", None))
     return found
 
 

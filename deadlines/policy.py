@@ -64,12 +64,23 @@ def _rules(policy: PolicyDocument) -> list[PolicyRule]:
     )
 
 
+def is_joint_step(rule: PolicyRule) -> bool:
+    """A step inside a permit (or the fee), timed per unit within the permit's own clock."""
+    return rule.parent_stage not in ("", StageCode.APPROVAL)
+
+
 def rules_for(policy: PolicyDocument, facts: CaseFacts) -> list[PolicyRule]:
-    """The stages a case with these facts goes through, in order, one rule per stage (overall excluded)."""
+    """The stages a case with these facts goes through, in order, one rule per stage (overall and the
+    joint steps inside the permits excluded)."""
     seen = set()
     found = []
     for rule in _rules(policy):
-        if rule.stage == StageCode.OVERALL or rule.stage in seen or not rule_matches(rule, facts):
+        if (
+            rule.stage == StageCode.OVERALL
+            or rule.stage in seen
+            or is_joint_step(rule)
+            or not rule_matches(rule, facts)
+        ):
             continue
         seen.add(rule.stage)
         found.append(rule)
@@ -80,5 +91,14 @@ def rule_for_stage(policy: PolicyDocument, facts: CaseFacts, stage: str) -> Poli
     """The rule of ``stage`` (``overall`` included) for these facts, or None."""
     for rule in _rules(policy):
         if rule.stage == stage and rule_matches(rule, facts):
+            return rule
+    return None
+
+
+def rule_for_unit(policy: PolicyDocument, facts: CaseFacts, stage: str, organisation_id) -> PolicyRule | None:
+    """The rule of a joint step ``stage`` whose responsible unit is ``organisation_id`` (None: the
+    applicant's own part) for these facts, or None. A joint step has one rule per unit."""
+    for rule in _rules(policy):
+        if rule.stage == stage and rule.responsible_org_id == organisation_id and rule_matches(rule, facts):
             return rule
     return None

@@ -69,40 +69,50 @@ def _holiday_name_zh(name: str) -> str:
     return _NAMES_ZH.get(name, name)[:40]
 
 
-def statutory_holidays(year: int) -> dict[date, str]:
-    """The statutory days off of ``year`` (全国年节及纪念日放假办法, 2024 revision), before any 补假."""
+def statutory_holidays(year: int) -> list[tuple[date, str]]:
+    """The statutory days off of ``year`` (全国年节及纪念日放假办法, 2024 revision), before any 补假.
+
+    One row per day of entitlement, in calendar order: two holidays may fall on the same date (中秋 on a
+    国庆 day, as in 2009, 2020 and 2028), and each still counts as a day off.
+    """
     spring = Lunar.fromYmd(year, 1, 1).getSolar()
     new_year_lunar = date(spring.getYear(), spring.getMonth(), spring.getDay())
     qingming = Solar.fromYmd(year, 3, 1).getLunar().getJieQiTable()["清明"]
     duanwu = Lunar.fromYmd(year, 5, 5).getSolar()
     zhongqiu = Lunar.fromYmd(year, 8, 15).getSolar()
-    days = {date(year, 1, 1): "元旦"}
+    days = [(date(year, 1, 1), "元旦")]
     for offset in (-1, 0, 1, 2):  # 除夕 and 初一 to 初三
-        days[new_year_lunar + timedelta(days=offset)] = "春节"
-    days[date(qingming.getYear(), qingming.getMonth(), qingming.getDay())] = "清明节"
-    days[date(year, 5, 1)] = "劳动节"
-    days[date(year, 5, 2)] = "劳动节"
-    days[date(duanwu.getYear(), duanwu.getMonth(), duanwu.getDay())] = "端午节"
-    days[date(zhongqiu.getYear(), zhongqiu.getMonth(), zhongqiu.getDay())] = "中秋节"
+        days.append((new_year_lunar + timedelta(days=offset), "春节"))
+    days.append((date(qingming.getYear(), qingming.getMonth(), qingming.getDay()), "清明节"))
+    days.append((date(year, 5, 1), "劳动节"))
+    days.append((date(year, 5, 2), "劳动节"))
+    days.append((date(duanwu.getYear(), duanwu.getMonth(), duanwu.getDay()), "端午节"))
+    days.append((date(zhongqiu.getYear(), zhongqiu.getMonth(), zhongqiu.getDay()), "中秋节"))
     for d in (1, 2, 3):
-        days[date(year, 10, d)] = "国庆节"
+        days.append((date(year, 10, d), "国庆节"))
     # 除夕 can fall in the previous Gregorian year only if 春节 is on 1 January, which never happens;
     # keep the year's own dates only.
-    return {d: n for d, n in days.items() if d.year == year}
+    return sorted((d, n) for d, n in days if d.year == year)
 
 
 def provisional_days(year: int) -> list[tuple[date, bool, str]]:
-    """(date, is_working, note) for every date of ``year`` from the statutory rules (临时推算)."""
-    holidays = statutory_holidays(year)
-    off = dict(holidays)
-    for day in sorted(holidays):
-        if day.weekday() < 5:
-            continue
+    """(date, is_working, note) for every date of ``year`` from the statutory rules (临时推算).
+
+    A holiday on a weekend, or on a date another holiday already takes, is made up on the next weekday
+    that is not yet off (补假).
+    """
+    off: dict[date, str] = {}
+    made_up = []
+    for day, name in statutory_holidays(year):
+        if day.weekday() >= 5 or day in off:
+            made_up.append((day, name))
+        off.setdefault(day, name)
+    for day, name in made_up:
         candidate = day + timedelta(days=1)
         while candidate.weekday() >= 5 or candidate in off:
             candidate += timedelta(days=1)
         if candidate.year == year:
-            off[candidate] = f"{holidays[day]}补假"
+            off[candidate] = f"{name}补假"
     return [(day, day.weekday() < 5 and day not in off, off.get(day, "")) for day in _days(year)]
 
 

@@ -2,14 +2,17 @@
 beat started by mistake sends nothing while the first one runs (and takes over within
 ``BEAT_LOCK_SECONDS`` when the first one dies)."""
 
+import logging
 import os
 import socket
 import uuid
 
+import redis
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from . import runs
 
+logger = logging.getLogger(__name__)
 # How soon a beat without the lock asks again.
 STANDBY_SECONDS = 5.0
 
@@ -20,7 +23,13 @@ class LockedDatabaseScheduler(DatabaseScheduler):
         super().__init__(*args, **kwargs)
 
     def tick(self, *args, **kwargs):
-        if not runs.beat_hold(self.holder):
+        try:
+            held = runs.beat_hold(self.holder)
+        except redis.RedisError as exc:
+            # Without Redis nothing could be sent anyway; ask again soon.
+            logger.warning("beat lock not reachable (%s); waiting", type(exc).__name__)
+            return STANDBY_SECONDS
+        if not held:
             return STANDBY_SECONDS
         return super().tick(*args, **kwargs)
 

@@ -12,6 +12,7 @@ import ipaddress
 import os
 import time
 
+import redis
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotFound
 from django.utils import timezone
@@ -58,7 +59,11 @@ class PortalCollector:
             )
 
         names = sorted({entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()})
-        done = runs.last_runs(names)
+        try:
+            done, seen = runs.last_runs(names), runs.beat_seen()
+        except redis.RedisError:
+            # The task and beat gauges go missing: "absent" is what the alerts watch for.
+            return
         age = GaugeMetricFamily(
             "hhht_task_last_run_age_seconds", "Since a periodic task last finished.", labels=["task"]
         )
@@ -68,7 +73,6 @@ class PortalCollector:
             took.add_metric([name], run["seconds"])
         yield age
         yield took
-        seen = runs.beat_seen()
         if seen is not None:
             yield GaugeMetricFamily(
                 "hhht_beat_seen_age_seconds", "Since the lock-holding beat last ticked.", time.time() - seen

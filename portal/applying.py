@@ -20,6 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed
 
+from accounts.permissions import can
 from applications import selectors, services
 from applications import validation as v
 from applications.api import document_file_response
@@ -36,18 +37,18 @@ from applications.models import (
     Document,
     DocumentKind,
     Voltage,
-    may,
 )
 from applications.satisfaction import SatisfactionRating
 from applications.transitions import BY_NAME
 
 from . import printouts as form_views
+from .commitments import commitment_context
 from .common import PAGE_SIZE, S, case_or_404, collect_documents, detail_queryset, list_row, materials_context
 
 
 # Customers: the guided application --------------------------------------------------------------------
 def _application_page(request, *, instance=None):
-    if instance is None and not may(request.user, "applications.create_application"):
+    if instance is None and not can(request.user, "applications.create_application"):
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
     voltage = source.get("voltage") or (instance.voltage if instance else Voltage.LOW)
@@ -123,7 +124,7 @@ def create(request):
 def edit(request, pk):
     """The customer edits its draft (or returned) application with the same form."""
     application = case_or_404(request.user, pk, detail_queryset(request.user))
-    if not may(request.user, "applications.edit_application", application):
+    if not can(request.user, "applications.edit_application", application):
         raise Http404
     if application.state not in (S.DRAFT, S.RETURNED):
         return redirect("applications:detail", pk=pk)
@@ -168,6 +169,7 @@ def preview(request, pk):
         ],
         "missing": [DocumentKind(k).label for k in application.missing_materials()],
         "submit_form": BY_NAME["submit"].make_form(application),
+        **commitment_context(application),
     }
     return render(request, "applications/preview.html", context)
 
@@ -204,7 +206,7 @@ def mine(request):
 @login_required
 def wallet(request):
     """资料库: the customer's documents with their validity; upload a new one."""
-    if not may(request.user, "applications.upload_document"):
+    if not can(request.user, "applications.upload_document"):
         raise PermissionDenied
     errors, status = {}, 200
     if request.method == "POST":

@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed
 
 from accounts.masking import mask_id_number, mask_phone
+from accounts.permissions import can
 from applications import portal_services, selectors, services
 from applications.forms import (
     AssignManagerForm,
-    PauseForm,
     RatingForm,
     apply_errors,
     materials_explained,
@@ -33,13 +33,14 @@ from applications.forms import (
 )
 from applications.models import (
     DocumentKind,
-    may,
 )
 from applications.satisfaction import SatisfactionRating
 from applications.transitions import BY_NAME, user_transition
 from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
 
+from .acceptance import acceptance_context
+from .commitments import promise_context
 from .common import (
     S,
     case_or_404,
@@ -48,6 +49,7 @@ from .common import (
     materials_context,
     promised_day,
 )
+from .pauses import pause_context
 
 # The two steps the customer sees (用电申请, 竣工装表) and the internal stages beneath each.
 CUSTOMER_STEPS = (
@@ -62,8 +64,13 @@ CUSTOMER_STEPS = (
             StageCode.WINDOW_INTAKE,
             StageCode.PLANNING_PERMIT,
             StageCode.ROAD_PERMIT,
+            StageCode.ROAD_SURVEY,
+            StageCode.ROAD_ISSUE,
             StageCode.GREEN_PERMIT,
+            StageCode.GREEN_CONSENT,
+            StageCode.GREEN_ISSUE,
             StageCode.GREEN_FEE,
+            StageCode.RELOCATION_BUDGET,
             StageCode.CONSTRUCTION,
         ),
     ),
@@ -122,8 +129,13 @@ PERMIT_STAGES = frozenset(
         StageCode.WINDOW_INTAKE,
         StageCode.PLANNING_PERMIT,
         StageCode.ROAD_PERMIT,
+        StageCode.ROAD_SURVEY,
+        StageCode.ROAD_ISSUE,
         StageCode.GREEN_PERMIT,
+        StageCode.GREEN_CONSENT,
+        StageCode.GREEN_ISSUE,
         StageCode.GREEN_FEE,
+        StageCode.RELOCATION_BUDGET,
     }
 )
 _SUMMARY_STATUS = {"waiting": "running", "done": "done", "refused": "returned"}
@@ -216,7 +228,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     """Everything the case page shows; ``bound`` = {key: bound form with errors} for a failed action."""
     user = request.user
     bound = bound or {}
-    unmasked = may(user, "applications.see_personal_data", application)
+    unmasked = can(user, "applications.see_personal_data", application)
     clocks = selectors.stages_of(application)
     is_owner = application.customer_id == user.pk
     permit_summary = None
@@ -225,9 +237,9 @@ def _detail_context(request, application, *, bound=None) -> dict:
 
         permit_summary = permit_stage_summary(application)
     steps, overall = customer_steps(application, clocks, permit_summary)
-    # 超期风险 is the units' business: staff and supervisors see it, the customer sees its commitment.
+    # Everyone sees the predicted completion; 超期风险 is the units' business (staff and supervisors).
     risk = None
-    if user.is_staff_member and application.is_open and application.submitted_at is not None:
+    if application.is_open and application.submitted_at is not None:
         risk = risks_for([application], today=timezone.localdate(), clocks={application.pk: clocks}).get(
             application.pk
         )
@@ -254,6 +266,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "steps": steps,
         "overall": overall,
         "risk": risk,
+        "show_risk": user.is_staff_member,
         "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
         "timeline": _timeline_rows(application),
         "transitions": transitions,
@@ -270,9 +283,10 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "expected_state": application.state,
     }
     worked = application.state not in (S.DRAFT, S.RETURNED) and application.is_open
-    if worked and application.paused_at is None and may(user, "applications.pause_clock", application):
-        context["pause_form"] = bound.get("pause") or PauseForm(prefix="pause")
-    if worked and application.paused_at is not None and may(user, "applications.resume_clock", application):
+    context.update(pause_context(user, application, bound=bound.get("pause")))
+    context.update(promise_context(user, application))
+    context.update(acceptance_context(user, application, bound=bound))
+    if worked and application.paused_at is not None and can(user, "applications.resume_clock", application):
         context["can_resume"] = True
     if application.state == S.RETURNED and is_owner:
         kinds = [i["kind"] for i in application.notice or []] or uploadable_kinds(application.voltage)
@@ -283,7 +297,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     if (
         application.state != S.DRAFT
         and application.is_open
-        and may(user, "applications.assign_account_manager", application)
+        and can(user, "applications.assign_account_manager", application)
     ):
         context["assign_form"] = bound.get("assign") or AssignManagerForm(
             prefix="assign",
@@ -293,7 +307,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     if application.state == S.CONNECTED:
         rating = SatisfactionRating.objects.filter(application=application).first()
         context["rating"] = rating
-        if rating is None and may(user, "applications.rate_service", application):
+        if rating is None and can(user, "applications.rate_service", application):
             context["rating_form"] = bound.get("rating") or RatingForm(prefix="rating")
     if application.needs_permits:
         from approvals.selectors import tasks_visible_to
@@ -306,7 +320,6 @@ def _detail_context(request, application, *, bound=None) -> dict:
         )
     if user.is_staff_member and not is_owner and application.state != S.DRAFT:
         # 督办 orders are internal: staff and supervisors who may see the case read them, customers never.
-        from accounts.permissions import can
         from supervision.figures import orders_for_application
 
         # Only the orders one may open: a department does not read what was ordered of another unit.
@@ -422,22 +435,6 @@ def supply(request, pk):
         problem = " ".join(exc.messages)
         return _failed(request, application, key="supply", status=400, extra={"supply_problem": problem})
     return _done(request, application, _("资料已补齐，申请已重新提交。"))
-
-
-@login_required
-@require_POST
-def pause(request, pk):
-    application = case_or_404(request.user, pk)
-    form = PauseForm(request.POST, prefix="pause")
-    reason = (request.POST.get("pause-reason") or "").strip()
-    return _act(
-        request,
-        application,
-        partial(services.application_pause, application_id=application.pk, actor=request.user, reason=reason),
-        key="pause",
-        form=form,
-        done=_("计时已暂停。"),
-    )
 
 
 @login_required

@@ -20,18 +20,18 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import RoleCode
+from accounts.permissions import can
 from applications.forms import PortalForm, apply_errors
 from applications.selectors import search_q
 from approvals import selectors, services
 from approvals.models import (
     OPEN_TASK_STATES,
     ApprovalTask,
-    GreenOwner,
     SharedDocumentKind,
     TaskKind,
     TaskState,
-    may,
 )
+from approvals.transitions import BY_NAME, user_transition
 from deadlines.models import Level
 from hhht_power.media import private_file_response
 
@@ -40,35 +40,6 @@ from .common import promised_day
 PAGE_SIZE = 20
 LEVEL_ORDER = (Level.ESCALATED, Level.OVERDUE, Level.WARNING, Level.ON_TIME)
 OPEN = "open"
-
-
-class NoteForm(PortalForm):
-    note = forms.CharField(
-        label=gettext_lazy("意见（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class ReasonForm(PortalForm):
-    reason = forms.CharField(
-        label=gettext_lazy("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class GrantForm(PortalForm):
-    permit_number = forms.CharField(label=gettext_lazy("许可文号"), required=False, max_length=60)
-    note = forms.CharField(
-        label=gettext_lazy("意见（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class FilingForm(PortalForm):
-    green_owner = forms.ChoiceField(
-        label=gettext_lazy("绿地权属"), choices=GreenOwner.choices, required=False, widget=forms.RadioSelect
-    )
-
-
-class EmptyForm(PortalForm):
-    pass
 
 
 class UploadForm(PortalForm):
@@ -85,30 +56,8 @@ class CommentForm(PortalForm):
     )
 
 
-# Each task transition: its button label, its form, whether it is a danger.
-TASK_FORMS = {
-    "accept_filing": (gettext_lazy("受理并推送审批部门"), FilingForm, False),
-    "start_review": (gettext_lazy("开始审查"), EmptyForm, False),
-    "record_part": (gettext_lazy("记录本单位踏勘/意见"), NoteForm, False),
-    "grant": (gettext_lazy("准予许可（出件）"), GrantForm, False),
-    "refuse": (gettext_lazy("不予许可"), ReasonForm, True),
-    "return_for_correction": (gettext_lazy("退回补正"), ReasonForm, True),
-    "resubmit": (gettext_lazy("补正后重新提交"), NoteForm, False),
-    "report_relocation": (gettext_lazy("绿化搬迁已完成"), NoteForm, False),
-    "pay_fee": (gettext_lazy("已缴纳补偿费"), NoteForm, False),
-}
-
-
-HISTORY_LABELS = {
-    "create": gettext_lazy("创建"),
-    "push": gettext_lazy("推送至本部门"),
-    "upload_document": gettext_lazy("上传共享材料"),
-    "withdraw": gettext_lazy("撤销"),
-}
-
-
 def _form(name, data=None):
-    return TASK_FORMS[name][1](data, prefix=name)
+    return BY_NAME[name].form(data, prefix=name)
 
 
 def _service_data(name, form) -> dict:
@@ -116,7 +65,7 @@ def _service_data(name, form) -> dict:
 
 
 def _may_see_queue(user) -> bool:
-    return user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) or may(user, "approvals.view_all_tasks")
+    return user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) or can(user, "approvals.view_all_tasks")
 
 
 def _task_or_404(user, pk) -> ApprovalTask:
@@ -197,7 +146,8 @@ def _task_context(request, task, *, bound=None) -> dict:
     bound = bound or {}
     transitions = []
     for name in selectors.available_transitions(task, user):
-        label, _form_class, danger = TASK_FORMS[name]
+        step = BY_NAME[name]
+        label, danger = step.label, step.danger
         form = bound.get(name) or _form(name)
         if name == "accept_filing" and not task.application.green_space:
             form.fields.pop("green_owner", None)
@@ -212,7 +162,7 @@ def _task_context(request, task, *, bound=None) -> dict:
         "history": [
             {
                 "entry": e,
-                "label": HISTORY_LABELS.get(e.transition) or TASK_FORMS.get(e.transition, (e.transition,))[0],
+                "label": BY_NAME[e.transition].label if e.transition in BY_NAME else e.transition,
             }
             for e in task.audit_entries.all()
         ],
@@ -224,9 +174,9 @@ def _task_context(request, task, *, bound=None) -> dict:
         "level_label": Level(task.clock.level).label if task.clock_id else None,
         "due_day": promised_day(task.clock.due_at) if task.clock_id else None,
     }
-    if involved and may(user, "approvals.upload_document", task):
+    if involved and can(user, "approvals.upload_document", task):
         context["upload_form"] = bound.get("upload") or UploadForm(prefix="upload")
-    if may(user, "approvals.comment", task):
+    if can(user, "approvals.comment", task):
         context["comment_form"] = bound.get("comment") or CommentForm(prefix="comment")
     return context
 
@@ -254,10 +204,10 @@ def _done(request, pk, message):
 def _failed(request, pk, *, key, form, status, problem=None):
     item = _task_or_404(request.user, pk)
     context = _task_context(request, item, bound={key: form, "problem": problem, "key": key})
-    if request.htmx and key in TASK_FORMS:
+    if request.htmx and user_transition(key) is not None:
         t = next((t for t in context["transitions"] if t["name"] == key), None)
         if t is None:
-            t = {"name": key, "label": TASK_FORMS[key][0], "danger": TASK_FORMS[key][2], "form": form}
+            t = {"name": key, "label": BY_NAME[key].label, "danger": BY_NAME[key].danger, "form": form}
         context["t"] = t
         return render(request, "approvals/task.html#task_card", context, status=status)
     return render(request, "approvals/task.html", context, status=status)
@@ -274,7 +224,7 @@ def _conflict(item) -> str:
 def task_action(request, pk, name):
     """Run one task transition from its form (400 messages, 409 when the task or case moved on)."""
     item = _task_or_404(request.user, pk)
-    if name not in TASK_FORMS:
+    if user_transition(name) is None:
         raise Http404
     form = _form(name, request.POST)
     expected = request.POST.get("expected_state")
@@ -293,7 +243,7 @@ def task_action(request, pk, name):
     except ValidationError as exc:
         apply_errors(form, exc)
         return _failed(request, pk, key=name, form=form, status=400)
-    return _done(request, pk, _("已完成：%(action)s。") % {"action": TASK_FORMS[name][0]})
+    return _done(request, pk, _("已完成：%(action)s。") % {"action": BY_NAME[name].label})
 
 
 @login_required

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.masking import mask_id_number, mask_phone
+from accounts.permissions import can
 from applications import selectors
 from applications.api import document_file_response
-from applications.models import DocumentKind, may, required_materials
+from applications.models import DocumentKind, required_materials
 from applications.validation import policy_parameter
 
 
@@ -22,7 +23,7 @@ def application_form(request, pk):
     application = get_object_or_404(
         selectors.applications_visible_to(request.user).select_related("customer", "account_manager"), pk=pk
     )
-    unmasked = may(request.user, "applications.see_personal_data", application)
+    unmasked = can(request.user, "applications.see_personal_data", application)
 
     context = {
         "application": application,

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.permissions import can
 from applications import portal_services, selectors
 from applications.models import (
     OPEN_STATES,
     Voltage,
-    may,
 )
 from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
@@ -59,7 +59,7 @@ def _level_counts(qs) -> dict:
 def queue(request):
     """工单队列: the bureau's cases, most urgent first (escalated, overdue, warning, then due date)."""
     user = request.user
-    if not may(user, "applications.view_all_applications"):
+    if not can(user, "applications.view_all_applications"):
         raise PermissionDenied
     base = selectors.applications_visible_to(user)
     params = request.GET

@@ -2,7 +2,19 @@
 
 from django.urls import include, path
 
-from . import applying, cases, home, inbox, permits, printouts, queue, supervision
+from . import (
+    acceptance,
+    applying,
+    cases,
+    commitments,
+    home,
+    inbox,
+    pauses,
+    permits,
+    printouts,
+    queue,
+    supervision,
+)
 
 applications = [
     path("<int:pk>/form/", printouts.application_form, name="form"),
@@ -19,7 +31,14 @@ applications = [
     path("<int:pk>/preview/form/", applying.form_frame, name="form-frame"),
     path("<int:pk>/actions/<str:name>/", cases.transition, name="transition"),
     path("<int:pk>/supply/", cases.supply, name="supply"),
-    path("<int:pk>/pause/", cases.pause, name="pause"),
+    path("<int:pk>/submit-with-commitment/", commitments.submit_with_commitment, name="commit-submit"),
+    path("<int:pk>/promised-materials/", commitments.supply, name="promised-supply"),
+    path("<int:pk>/pause/", pauses.ask, name="pause"),
+    path("<int:pk>/urge/", pauses.urge, name="urge"),
+    path("<int:pk>/correct/", acceptance.correct, name="correct"),
+    path("<int:pk>/approve-return/", acceptance.approve_return, name="approve-return"),
+    path("<int:pk>/pause-requests/<int:pid>/confirm/", pauses.confirm, name="pause-confirm"),
+    path("<int:pk>/pause-requests/<int:pid>/decline/", pauses.decline, name="pause-decline"),
     path("<int:pk>/resume/", cases.resume, name="resume"),
     path("<int:pk>/assign/", cases.assign, name="assign"),
     path("<int:pk>/rate/", cases.rate, name="rate"),

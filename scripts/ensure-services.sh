@@ -55,7 +55,11 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "== installing Node.js and npm"; apt_install nodejs npm
 fi
 
-# nginx, for the deployment smoke test (which starts its own instance on free ports; none is started here)
+# nginx and openssl (its test certificate), for the deployment smoke test, which starts its own nginx on
+# free ports; none is started here
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "== installing openssl"; apt_install openssl
+fi
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   echo "== installing nginx"; apt_install nginx-light
   # Debian starts the packaged site where services may start: stop it, nothing here needs it.

@@ -633,6 +633,8 @@ def dashboard(scope: Scope, f: Filters, *, today: date, list_limit: int = PAGE_L
 
 
 def _dashboard(scope, f, *, today, list_limit) -> dict:
+    from .pauses import pause_figures
+
     return {
         "states": state_counts(scope, f),
         "open_stages": open_stage_counts(scope, f),
@@ -645,6 +647,7 @@ def _dashboard(scope, f, *, today, list_limit) -> dict:
         "trend": monthly_trend(scope, f),
         "satisfaction": satisfaction(scope, f),
         "orders": orders_summary(scope, f, today=today),
+        "pauses": pause_figures(scope, f, limit=list_limit),
     }
 
 

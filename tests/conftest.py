@@ -13,13 +13,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Transactional tests (and live-server pages) start with the migration-seeded rows present."""
+    """Every database test starts with the migration-seeded rows present (a transactional test's flush
+    removes them; they are seeded again, inside the test's transaction for the others)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
         {"live_server", "transactional_db"} & set(request.fixturenames)
     )
     if transactional:
         request.getfixturevalue("transactional_db")
+    if transactional or marker is not None:
         from tests.reference_data import ensure_reference_data
 
         ensure_reference_data()

@@ -13,6 +13,12 @@ SEEDS = [
     ("deadlines.CalendarDay", "deadlines.migrations.0002_seed_calendar"),
     ("deadlines.PolicyDocument", "deadlines.migrations.0003_seed_policy_hohhot_2020"),
     ("applications.PolicyParameter", "applications.migrations.0006_policy_parameters"),
+    ("deadlines.PauseReason", "deadlines.migrations.0010_pause_reasons"),
+]
+# Later migrations' additions to the 2020 policy (idempotent), run again with it: (module, function).
+POLICY_ADDITIONS = [
+    ("deadlines.migrations.0009_seed_joint_step_rules", "seed"),
+    ("deadlines.migrations.0012_design_warnings_to_coordinating_staff", "design_staff"),
 ]
 
 
@@ -24,3 +30,6 @@ def ensure_reference_data() -> None:
     for label, module in SEEDS:
         if not apps.get_model(label).objects.exists():
             import_module(module).seed(apps, None)
+            if label == "deadlines.PolicyDocument":
+                for addition, function in POLICY_ADDITIONS:
+                    getattr(import_module(addition), function)(apps, None)

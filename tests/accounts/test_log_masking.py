@@ -114,3 +114,13 @@ def test_masking_twice_changes_nothing_more():
         sum(isinstance(x, MaskPersonalDataFilter) for x in h.filters) <= 1
         for h in logging.getLogger().handlers
     )
+
+
+def test_the_digits_of_a_fraction_are_not_masked():
+    from accounts.masking import mask_text
+
+    line = "task succeeded in 0.027015930123456788s; caller 13812345678, id 11010519491231002X."
+    assert (
+        mask_text(line)
+        == "task succeeded in 0.027015930123456788s; caller 138****5678, id 110105********002X."
+    )

@@ -52,8 +52,7 @@ print(client.get("/api/v1/applications/").status_code)
 
 
 def test_the_api_takes_tokens_on_sqlite_too(tmp_path):
-    """``make run``'s embedded database: token authentication (whose PostgreSQL statement also reads the
-    user's fingerprint for remembered tokens) answers there as well."""
+    """``make run``'s embedded database: token authentication answers there as well."""
     out = _run(["-c", API_ON_SQLITE], _env(HHHT_VAR_DIR=str(tmp_path), DJANGO_ALLOWED_HOSTS="testserver"))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["200", "200", "401"]

@@ -207,37 +207,3 @@ def test_zero_investment_follows_the_policy_threshold():
     assert resident.zero_investment is False and resident.customer_cost is None
     enterprise = case_in_state("submitted", enterprise=True, capacity_kva=50)
     assert enterprise.zero_investment is False
-
-
-def test_pause_and_resume_move_the_due_dates(api_as, customer, psb_staff):
-    with at(2026, 6, 1, 9, 0):
-        application = case_in_state("accepted", customer=customer, staff=psb_staff)
-    staff, me = api_as(psb_staff), api_as(customer)
-    before = stages(staff.get(f"/api/v1/applications/{application.pk}/").json())["plan_reply"]["due_at"]
-    with at(2026, 6, 2, 9, 0):
-        assert (
-            staff.post(f"/api/v1/applications/{application.pk}/pause/", {}, format="json").status_code == 400
-        )
-        assert (
-            me.post(
-                f"/api/v1/applications/{application.pk}/pause/", {"reason": "x"}, format="json"
-            ).status_code
-            == 403
-        )
-        body = staff.post(
-            f"/api/v1/applications/{application.pk}/pause/", {"reason": "客户内部工程未完工"}, format="json"
-        ).json()
-        assert body["paused"] is True and stages(body)["plan_reply"]["paused_at"]
-        assert (
-            staff.post(
-                f"/api/v1/applications/{application.pk}/pause/", {"reason": "again"}, format="json"
-            ).status_code
-            == 409
-        )
-    with at(2026, 6, 5, 9, 0):  # the customer reports ready three working days later
-        body = me.post(f"/api/v1/applications/{application.pk}/resume/", format="json").json()
-    assert body["paused"] is False
-    plan = stages(body)["plan_reply"]
-    assert plan["paused_at"] is None and plan["due_at"] > before
-    assert StageClock.objects.get(subject_id=application.pk, stage="plan_reply").paused_working_days == 3
-    assert [e["transition"] for e in body["timeline"]][-2:] == ["pause", "resume"]

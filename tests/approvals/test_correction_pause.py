@@ -32,9 +32,15 @@ def _returned_on_tuesday(road, departments):
 
 
 def _case_paused_on(day, road, staff):
+    """The customer asks for a delay (staff can only request one)."""
+    from applications.pause_services import pause_ask
+
     with at(2026, 9, day, 10, 0):
-        application_services.application_pause(
-            application_id=road.application_id, actor=staff, reason="等待客户确认设计变更"
+        pause_ask(
+            application_id=road.application_id,
+            actor=road.application.customer,
+            reason_code="customer_delay",
+            note="等待客户确认设计变更",
         )
 
 

@@ -25,7 +25,10 @@ def test_an_overdue_road_permit_warns_the_department_and_the_supervisor(
     call_command("check_deadlines", at="2026-09-24T09:05:00+08:00", stdout=out)  # twice: nothing new
     assert Warning.objects.filter(clock=road.clock, level="overdue").count() == 1
 
-    overdue = Notification.objects.filter(kind="deadline.overdue", subject_id=application.pk)
+    # The permit's own clock (its joint site survey has clocks of its own, one per unit).
+    overdue = Notification.objects.filter(
+        kind="deadline.overdue", dedupe_key=f"deadline:{road.clock_id}:overdue"
+    )
     recipients = set(overdue.values_list("recipient__username", flat=True))
     # 市城管执法局 and its sub-units (管线局, 绿地广场景观管理局), and 市工信局; not the other departments.
     assert recipients == {"cgzf1", "gxj_pipeline1", "ldgc1", supervisor.username}

@@ -103,18 +103,19 @@ def test_a_year_without_official_data_raises_the_named_error():
 
 def test_provisional_2027_has_the_statutory_holidays_of_the_2024_revision():
     holidays = statutory_holidays(2027)
-    spring = [d for d, name in holidays.items() if name == "春节"]
+    named = dict(holidays)
+    spring = [d for d, name in holidays if name == "春节"]
     assert sorted(spring) == [
         date(2027, 2, 5),
         date(2027, 2, 6),
         date(2027, 2, 7),
         date(2027, 2, 8),
     ]  # 除夕–初三
-    assert holidays[date(2027, 4, 5)] == "清明节"
-    assert holidays[date(2027, 6, 9)] == "端午节"
-    assert holidays[date(2027, 9, 15)] == "中秋节"
-    assert {d for d, n in holidays.items() if n == "劳动节"} == {date(2027, 5, 1), date(2027, 5, 2)}
-    assert {d for d, n in holidays.items() if n == "国庆节"} == {date(2027, 10, d) for d in (1, 2, 3)}
+    assert named[date(2027, 4, 5)] == "清明节"
+    assert named[date(2027, 6, 9)] == "端午节"
+    assert named[date(2027, 9, 15)] == "中秋节"
+    assert {d for d, n in holidays if n == "劳动节"} == {date(2027, 5, 1), date(2027, 5, 2)}
+    assert {d for d, n in holidays if n == "国庆节"} == {date(2027, 10, d) for d in (1, 2, 3)}
     rows = {d: working for d, working, _ in provisional_days(2027)}
     # 初一 and 初二 fall on the weekend: made up on the next weekdays (补假).
     assert rows[date(2027, 2, 9)] is False and rows[date(2027, 2, 10)] is False
@@ -123,11 +124,38 @@ def test_provisional_2027_has_the_statutory_holidays_of_the_2024_revision():
     assert not any(working for d, working in rows.items() if d.weekday() >= 5)
 
 
+def test_provisional_2028_keeps_mid_autumn_when_it_falls_on_national_day():
+    """2028: 中秋 is 3 October, a 国庆 day; 1 October is a Sunday. Both the Sunday and the shared date are
+    made up on the next weekdays, so 1 to 5 October are off and 6 October is a working day."""
+    holidays = statutory_holidays(2028)
+    assert (date(2028, 10, 3), "中秋节") in holidays and (date(2028, 10, 3), "国庆节") in holidays
+    assert len(holidays) == 13  # 元旦 1, 春节 4, 清明 1, 劳动 2, 端午 1, 中秋 1, 国庆 3
+    rows = {d: (working, note) for d, working, note in provisional_days(2028)}
+    assert [rows[date(2028, 10, d)][0] for d in range(1, 7)] == [False] * 5 + [True]
+    assert rows[date(2028, 10, 5)][1].endswith("补假")
+    # Every entitlement is a weekday off: 13 holidays, of which those on weekends made up elsewhere.
+    weekdays_off = [d for d, (working, _) in rows.items() if d.weekday() < 5 and not working]
+    assert len(weekdays_off) == 13
+
+
+def test_provisional_2020_and_2009_keep_the_shared_day_as_well():
+    for year, extra in ((2020, date(2020, 10, 6)), (2009, date(2009, 10, 6))):
+        rows = {d: working for d, working, _ in provisional_days(year)}
+        assert rows[extra] is False, extra
+        weekdays_off = [d for d, working in rows.items() if d.weekday() < 5 and not working]
+        assert len(weekdays_off) == len(statutory_holidays(year))
+
+
+def test_the_seeded_provisional_2028_has_the_shared_day_off():
+    assert CalendarDay.objects.get(date=date(2028, 10, 5)).is_working is False
+    assert _lenient(date(2028, 9, 29), 1).day == date(2028, 10, 6)
+
+
 def test_statutory_rules_match_the_official_holidays_of_known_years():
     """Cross-check the provisional generator on the years under the 2024 revision (in force 2025-01-01)
     with official data: every statutory day is off. (2024 still had 除夕 as a working day.)"""
     for year in (2025, 2026):
-        for day in statutory_holidays(year):
+        for day, _ in statutory_holidays(year):
             assert chinese_calendar.is_workday(day) is False, day
 
 

@@ -1,5 +1,6 @@
-"""超期风险: a case whose overall commitment has fewer working days left than its remaining stages need
-at their limits is flagged to staff and supervisors, before any single stage of it is late."""
+"""超期风险: a case whose overall commitment has fewer working days left than its remaining stages take
+(at their limits while there is no history) is flagged to staff and supervisors, before any single stage
+of it is late."""
 
 from datetime import date, datetime, timedelta
 from io import BytesIO, StringIO
@@ -56,9 +57,11 @@ def test_nothing_is_judged_without_an_overall_limit_or_once_overdue(customer, ps
     hv = case_in_state(
         "accepted", customer=customer, staff=psb_staff, high_voltage=True, at=sh(2026, 11, 16, 10)
     )
-    assert hv.pk not in risks_for([hv], today=date(2026, 11, 16))  # HV has no overall commitment
+    hv_risk = risks_for([hv], today=date(2026, 11, 16))[hv.pk]  # HV has no overall commitment
+    assert hv_risk.budget is None and hv_risk.at_risk is False and hv_risk.predicted is not None
     call_command("check_deadlines", at="2026-11-24T09:00:00+08:00", stdout=StringIO())
-    assert late_acceptance.pk not in risks_for([late_acceptance], today=date(2026, 11, 24))  # overdue
+    overdue = risks_for([late_acceptance], today=date(2026, 11, 24))[late_acceptance.pk]
+    assert overdue.overdue is True and overdue.at_risk is False
 
 
 def test_staff_see_the_risk_on_the_case_and_in_the_queue_the_customer_does_not(
@@ -68,7 +71,8 @@ def test_staff_see_the_risk_on_the_case_and_in_the_queue_the_customer_does_not(
         client.force_login(psb_staff)
         case_page = client.get(reverse("applications:detail", kwargs={"pk": late_acceptance.pk}))
         html = case_page.content.decode()
-        assert "超期风险" in html and "全流程剩余 3 个工作日，后续环节按时限至少还需 4 个工作日" in html
+        assert "超期风险" in html
+        assert "全流程剩余 3 个工作日，按近12个月实际用时后续环节还需 4 个工作日" in html
         queue = client.get(reverse("applications:queue")).content.decode()
         assert queue.count('class="badge text-bg-warning overall-risk"') == 1
         client.force_login(customer)

@@ -184,11 +184,15 @@ class Stack:
             "collectstatic", [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], timeout=240
         )
         for name in ("web_a", "web_b"):
+            # Each "machine" adds up its gunicorn workers' request figures in a folder of its own.
+            metrics_dir = self.base / f"metrics-{name}"
+            metrics_dir.mkdir()
             self._spawn(
                 name,
                 [str(VENV_BIN / "gunicorn"), "hhht_power.wsgi:application", "--bind"]
-                + [f"127.0.0.1:{self.ports[name]}", "--workers", "1", "--access-logfile", "-"]
+                + [f"127.0.0.1:{self.ports[name]}", "--workers", "2", "--access-logfile", "-"]
                 + ["--error-logfile", "-", "--graceful-timeout", "5"],
+                env={**self.env(), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
             )
         celery = [str(VENV_BIN / "celery"), "-A", "hhht_power"]
         self._spawn(

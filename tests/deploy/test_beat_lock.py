@@ -51,3 +51,11 @@ def test_second_beat_sends_nothing_while_the_first_runs(fresh_runs):
         ticks(second)
         assert scheduled <= set(sent(fresh_runs))
     second.close()
+
+
+def test_beat_waits_while_redis_is_unreachable(settings, fresh_runs):
+    beat = LockedDatabaseScheduler(app=app)
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+        assert beat.tick() == STANDBY_SECONDS
+    assert sent(fresh_runs) == []

@@ -60,3 +60,10 @@ def test_gauges_after_a_deadline_pass_and_a_refresh(client, fresh_runs):
     assert 0 <= got[("hhht_beat_seen_age_seconds", ())] < 60
     # django-prometheus' request figures.
     assert any(name.startswith("django_http_requests_total") for name, _ in got)
+
+
+def test_task_gauges_absent_while_redis_is_unreachable(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    got = samples(client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode())
+    assert ("hhht_notifications_pending", ()) in got
+    assert not any(name.startswith(("hhht_task_", "hhht_beat_")) for name, _ in got)

@@ -1,5 +1,6 @@
 """The restore drill: scripts/backup.sh of a database with cases, then scripts/restore.sh into a new
-database and a new media folder; the cases, clocks, audit entries and documents are all there."""
+database and a new media folder; the cases, clocks, audit entries and documents are all there, and the
+audit chain verifies."""
 
 import os
 import subprocess
@@ -82,6 +83,9 @@ def test_backup_restores_into_a_new_database_with_every_row_and_file(tmp_path, r
             restored.execute("DELETE FROM applications_auditentry")
     for name, content in files.items():
         assert (media / name).read_bytes() == content
+    # Every audit row still links to the one before it (manage.py verify_audit on the restored copy).
+    checked = run([".venv/bin/python", "manage.py", "verify_audit"], DATABASE_URL=url(restored_name))
+    assert "applications.AuditEntry" in checked and "BROKEN" not in checked
 
     # A second restore into the same (now filled) database is refused.
     refused = subprocess.run(

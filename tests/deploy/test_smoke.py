@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from applications.models import ApplicationState
 from deadlines.models import DeliveryState, Notification
@@ -142,3 +143,22 @@ def test_two_web_instances_behind_nginx_with_worker_and_beat(stack):
     plain = requests.get(f"http://127.0.0.1:{stack.ports['http']}/healthz", allow_redirects=False, timeout=10)
     assert plain.status_code == 301 and plain.headers["Location"] == f"{stack.origin}/healthz"
     assert me.get(f"{stack.origin}/metrics", timeout=10).status_code == 404
+    too_big = me.post(
+        f"{stack.origin}/api/v1/documents/",
+        data={"kind": "identity"},
+        files={"file": ("big.pdf", b"%PDF-1.4\n" + b"0" * (13 * 1024 * 1024))},
+        timeout=30,
+    )
+    assert too_big.status_code == 413  # refused by nginx before any web instance reads it
+    # Each web machine answers Prometheus by its own address over plain HTTP (no host check, no HTTPS
+    # redirect), with the requests of its gunicorn workers (added up in their folder) and the gauges.
+    scraped = requests.get(f"{stack.web('web_a')}/metrics", timeout=10)
+    assert scraped.status_code == 200
+    served = [
+        sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+        if sample.name == "django_http_requests_total_by_method_total" and sample.labels["method"] == "GET"
+    ]
+    assert served and served[0] >= 2  # at least the readiness check and a download
+    assert 'hhht_open_clocks{level="on_time"}' in scraped.text

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 # session, user, roles; then the page's own queries.
 MINE_QUERIES = 5
 WALLET_QUERIES = 5
-# ... the queue's, and the page's 超期风险 (its open clocks, the policies with their rules, the calendar
-# ordinals).
-QUEUE_QUERIES = 14
+# ... the queue's, and the page's 超期风险 (its open clocks, the policies with their rules, the stage norms,
+# the calendar ordinals, the predicted days).
+QUEUE_QUERIES = 16
 
 
 def _get(client, url, django_assert_num_queries, n):

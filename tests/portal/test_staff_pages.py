@@ -154,17 +154,31 @@ def test_someone_else_moved_the_case_first_is_a_409(staff_client, psb_staff):
     assert response.status_code == 409
 
 
-def test_pause_needs_a_reason_and_resume(staff_client, psb_staff):
+def test_staff_only_request_a_pause_and_resume(staff_client, psb_staff, client):
     application = case_in_state("accepted", staff=psb_staff)
     pause = reverse("applications:pause", kwargs={"pk": application.pk})
-    response = staff_client.post(pause, {"pause-reason": ""})
-    assert response.status_code == 400 and "请填写暂停计时的原因" in response.content.decode()
-    assert staff_client.post(pause, {"pause-reason": "客户要求延期"}).status_code == 302
+    page = reverse("applications:detail", kwargs={"pk": application.pk})
+    response = staff_client.post(pause, {"pause-reason_code": ""})
+    assert response.status_code == 400 and "请选择有效的暂停原因" in response.content.decode()
+    assert (
+        staff_client.post(
+            pause, {"pause-reason_code": "customer_delay", "pause-note": "客户要求延期"}
+        ).status_code
+        == 302
+    )
+    application.refresh_from_db()
+    assert application.paused_at is None  # a request: the clock runs until the customer confirms
+    html = staff_client.get(page).content.decode()
+    assert "客户要求延期" in html and "待确认" in html and 'id="pause-confirm-' not in html
+    assert staff_client.post(pause, {"pause-reason_code": "customer_delay"}).status_code == 409
+    client.force_login(application.customer)
+    html = client.get(page).content.decode()
+    pid = html.split('id="pause-confirm-')[1].split('"')[0]
+    confirm = reverse("applications:pause-confirm", kwargs={"pk": application.pk, "pid": int(pid)})
+    assert client.post(confirm).status_code == 302
     application.refresh_from_db()
     assert application.paused_at is not None
-    html = staff_client.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
-    assert "客户要求延期" in html and "恢复计时" in html
-    assert staff_client.post(pause, {"pause-reason": "again"}).status_code == 409
+    assert "恢复计时" in staff_client.get(page).content.decode()
     assert staff_client.post(reverse("applications:resume", kwargs={"pk": application.pk})).status_code == 302
     application.refresh_from_db()
     assert application.paused_at is None

@@ -28,6 +28,10 @@ def test_guide_is_public_and_rendered_from_the_rules(client, dataset):
     assert dict((r.stage, r.limit_working_days) for r in categories["hv_dual"]["rules"])["plan_reply"] == 30
     assert categories["lv_plain"]["overall"].limit_working_days == 5
     assert "平均时间不超过 25 个工作日" in html and "市城管执法局" in html
+    # The policy: 三零 reaches every LV customer (惠及所有低压接电用户); clocks run from submission.
+    three_zero = html.split('id="three-zero"')[1].split("</li>")[0]
+    assert "惠及所有低压接电用户" in three_zero and "100" in three_zero
+    assert "自提交申请起计时" in html and "自受理次日起算" not in html
     # This month (October 2026): B connected on 9 Oct in 6 working days; its installation finished late.
     live = response.context["live"]
     assert (live["connected"], live["mean_working_days"], live["stages_finished"], live["on_time_rate"]) == (
