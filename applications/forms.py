@@ -262,6 +262,31 @@ class ConnectForm(TransitionForm):
         return {"meter_number": self.raw("meter_number")}
 
 
+# Why a customer withdraws (撤回申请), offered as a list; the reason is recorded in the case history.
+WITHDRAW_REASONS = [
+    ("no_longer_needed", _("暂不需要用电")),
+    ("wrong_details", _("申请信息填写有误，将重新申请")),
+    ("too_slow", _("办理时间太长")),
+    ("too_costly", _("费用超出预期")),
+    ("other_channel", _("已通过其他渠道办理")),
+    ("other", _("其他原因")),
+]
+
+
+class WithdrawForm(TransitionForm):
+    reason_code = forms.ChoiceField(
+        label=_("撤回原因"), choices=WITHDRAW_REASONS, required=False, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("补充说明（选填）"), required=False, max_length=200)
+
+    def service_data(self) -> dict:
+        label = dict(WITHDRAW_REASONS).get(self.raw("reason_code"))
+        parts = [str(label)] if label else []
+        if self.raw("note"):
+            parts.append(self.raw("note"))
+        return {"reason": "：".join(parts)}
+
+
 class ReasonForm(TransitionForm):
     reason = forms.CharField(label=_("原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

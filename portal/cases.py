@@ -241,6 +241,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
                 "name": name,
                 "label": step.label,
                 "danger": step.danger,
+                "confirm": step.confirm,
                 "form": bound.get(name) or step.make_form(application),
             }
         )
@@ -339,7 +340,13 @@ def _failed(request, application, *, key, form=None, status, problem=None, parti
         if step is not None:
             context["t"] = next(
                 (t for t in context["transitions"] if t["name"] == key),
-                {"name": key, "label": step.label, "danger": step.danger, "form": form},
+                {
+                    "name": key,
+                    "label": step.label,
+                    "danger": step.danger,
+                    "confirm": step.confirm,
+                    "form": form,
+                },
             )
         return render(request, f"applications/detail.html#{partial}", context, status=status)
     return render(request, "applications/detail.html", context, status=status)

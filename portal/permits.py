@@ -98,6 +98,12 @@ TASK_FORMS = {
 }
 
 
+# What a confirmation names before a decision that cannot be undone.
+TASK_CONFIRM = {
+    "refuse": gettext_lazy("不予许可后，本案其他审批事项一并撤销，外线方案退回电网企业重新设计，不能撤回。"),
+}
+
+
 HISTORY_LABELS = {
     "create": gettext_lazy("创建"),
     "push": gettext_lazy("推送至本部门"),
@@ -200,7 +206,9 @@ def _task_context(request, task, *, bound=None) -> dict:
         form = bound.get(name) or _form(name)
         if name == "accept_filing" and not task.application.green_space:
             form.fields.pop("green_owner", None)
-        transitions.append({"name": name, "label": label, "danger": danger, "form": form})
+        transitions.append(
+            {"name": name, "label": label, "danger": danger, "confirm": TASK_CONFIRM.get(name), "form": form}
+        )
     transitions.sort(key=lambda t: t["danger"])
     involved = selectors.involved_in(user, task.application_id)
     context = {
@@ -256,7 +264,13 @@ def _failed(request, pk, *, key, form, status, problem=None):
     if request.htmx and key in TASK_FORMS:
         t = next((t for t in context["transitions"] if t["name"] == key), None)
         if t is None:
-            t = {"name": key, "label": TASK_FORMS[key][0], "danger": TASK_FORMS[key][2], "form": form}
+            t = {
+                "name": key,
+                "label": TASK_FORMS[key][0],
+                "danger": TASK_FORMS[key][2],
+                "confirm": TASK_CONFIRM.get(key),
+                "form": form,
+            }
         context["t"] = t
         return render(request, "approvals/task.html#task_card", context, status=status)
     return render(request, "approvals/task.html", context, status=status)

@@ -529,7 +529,10 @@ def order_issue(request, clock_pk):
             messages.success(request, _("督办单已下发，已通知责任单位。"))
             return redirect("supervision:order", pk=order.pk)
     return render(
-        request, "supervision/order_issue.html", {"form": form, "clock": clock, "application": application}
+        request,
+        "supervision/order_issue.html",
+        {"form": form, "clock": clock, "application": application},
+        status=400 if form.errors else 200,
     )
 
 

@@ -225,10 +225,16 @@ def test_draft_is_edited_with_the_same_form_then_previewed(signed_in, customer):
 def test_customer_withdraws_from_the_case_page(signed_in, customer):
     application = case_in_state("submitted", customer=customer)
     url = reverse("applications:transition", kwargs={"pk": application.pk, "name": "withdraw"})
-    response = signed_in.post(url, {"expected_state": "submitted", "withdraw-reason": "不再需要"})
+    page = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    # Behind a confirmation naming the consequence, with the reasons to pick from.
+    assert 'class="confirm-danger"' in page and "不能恢复" in page and "暂不需要用电" in page
+    response = signed_in.post(
+        url, {"expected_state": "submitted", "withdraw-reason_code": "too_slow", "withdraw-note": "等不及"}
+    )
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.state == ApplicationState.WITHDRAWN
+    assert application.audit_entries.get(transition="withdraw").reason == "办理时间太长：等不及"
     # A customer may not run a staff transition on its own case.
     other = case_in_state("submitted", customer=customer)
     url = reverse("applications:transition", kwargs={"pk": other.pk, "name": "accept"})
