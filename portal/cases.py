@@ -91,15 +91,21 @@ def _conflict_message(application) -> str:
     }
 
 
-def stage_row(clock, now) -> dict:
-    """One stage clock as the pages show it: promised date, on-time state, provisional marker."""
+def stage_row(clock, now, returned_at=frozenset()) -> dict:
+    """One stage clock as the pages show it: promised date, state, paused days, provisional marker.
+
+    ``returned_at``: the instants the case was returned for materials; an acceptance clock finished then
+    was not "done on time" but sent back to the customer."""
     if clock.cancelled_at:
         status, label = "cancelled", _("已撤销")
+    elif clock.finished_at and clock.finished_at in returned_at:
+        status, label = "returned", _("退回补正")
     elif clock.finished_at:
         status = "late" if clock.finished_late else "done"
         label = _("超期办结") if clock.finished_late else _("按时办结")
     elif clock.paused_at:
-        status, label = "paused", _("暂停计时")
+        status = "paused"
+        label = _("暂停计时（自 %(day)s 起）") % {"day": f"{timezone.localtime(clock.paused_at):%Y-%m-%d}"}
     else:
         status, label = "running", _("办理中")
     return {
@@ -111,8 +117,39 @@ def stage_row(clock, now) -> dict:
         "level": clock.level,
         "level_label": Level(clock.level).label if clock.level in Level.values else clock.level,
         "due_day": promised_day(clock.due_at),
+        "limit": clock.limit_working_days,
+        "paused_days": clock.paused_working_days,
         "open": clock.finished_at is None and clock.cancelled_at is None,
+        "earlier": [],
     }
+
+
+def pending_row(rule) -> dict:
+    """A stage the case has still to go through, with its time limit from the policy."""
+    return {
+        "clock": None,
+        "code": rule.stage,
+        "label": StageCode(rule.stage).label,
+        "status": "pending",
+        "status_label": _("未开始"),
+        "level": None,
+        "due_day": None,
+        "limit": rule.limit_working_days,
+        "open": False,
+        "earlier": [],
+    }
+
+
+def planned_rules(application) -> list:
+    """The stages the case goes through under the policy of its date, in order (as far as known now:
+    the design and permit stages appear once the supply plan says they are needed)."""
+    from deadlines.policy import NoPolicyInForce, policy_in_force, rules_for
+
+    try:
+        policy = policy_in_force(application.policy_date or timezone.localdate())
+    except NoPolicyInForce:
+        return []
+    return rules_for(policy, application.case_facts())
 
 
 # The permit stage's internal clocks: the customer sees them as one line (approvals' summary).
@@ -145,34 +182,57 @@ def permit_summary_row(summary: dict) -> dict:
     }
 
 
-def customer_steps(application, clocks, permit_summary=None) -> tuple[list[dict], dict | None]:
-    """The two customer steps with their internal stages beneath, and the overall clock.
+def customer_steps(
+    application, clocks, permit_summary=None, *, returned_at=frozenset(), rules=()
+) -> tuple[list[dict], dict | None]:
+    """The two customer steps with every stage beneath: done, running (due date, paused days) or to
+    come (its limit, from ``rules``), and the overall clock.
 
-    With ``permit_summary`` (approvals' one-line summary, for the customer), the permit clocks are
-    replaced by that one line; staff and supervisors see every permit clock.
+    A stage worked twice (accepted after a return) shows once, its latest clock, with the earlier round
+    beneath it. With ``permit_summary`` (approvals' one-line summary, for the customer), the permit
+    clocks are replaced by that one line; staff and supervisors see every permit clock.
     """
     now = timezone.now()
     overall = None
-    by_step = defaultdict(list)
-    summary_placed = False
-    for clock in clocks:
+    order = {rule.stage: i for i, rule in enumerate(rules)}
+    latest = {}
+    summary_row = None
+    for clock in sorted(clocks, key=lambda c: c.started_at):
         if clock.stage == StageCode.OVERALL:
             overall = stage_row(clock, now)
             continue
         if permit_summary is not None and clock.stage in PERMIT_STAGES:
-            if not summary_placed:
-                by_step["apply"].append(permit_summary_row(permit_summary))
-                summary_placed = True
+            summary_row = summary_row or permit_summary_row(permit_summary)
+            latest[StageCode.APPROVAL] = summary_row
             continue
+        row = stage_row(clock, now, returned_at)
+        if clock.stage in latest:
+            row["earlier"] = [*latest[clock.stage]["earlier"], latest[clock.stage]]
+        latest[clock.stage] = row
+    if application.is_open:
+        for rule in rules:
+            stage = rule.stage
+            if permit_summary is not None and stage in PERMIT_STAGES:
+                stage = StageCode.APPROVAL
+            if stage not in latest and (stage == rule.stage or stage not in order):
+                latest[stage] = pending_row(rule)
+    rows = sorted(
+        latest.values(),
+        key=lambda r: (order.get(r["code"], len(order)), r["clock"].started_at if r["clock"] else now),
+    )
+    by_step = defaultdict(list)
+    for row in rows:
         for code, _label, stages in CUSTOMER_STEPS:
-            if clock.stage in stages:
-                by_step[code].append(stage_row(clock, now))
+            if row["code"] in stages:
+                by_step[code].append(row)
+    install_started = any(r["status"] != "pending" for r in by_step["install"])
     steps = []
     for code, label, _stages in CUSTOMER_STEPS:
         rows = by_step[code]
-        if application.state == S.CONNECTED or (code == "apply" and by_step["install"]):
+        started = [r for r in rows if r["status"] != "pending"]
+        if application.state == S.CONNECTED or (code == "apply" and install_started):
             status = "done"  # power is on, or the case has reached 竣工装表
-        elif any(r["open"] for r in rows) or (
+        elif any(r["open"] for r in started) or (
             code == "apply" and application.state not in (S.DRAFT, S.WITHDRAWN, S.TERMINATED)
         ):
             status = "current"
@@ -200,7 +260,7 @@ def _state_label(code):
     return S(code).label if code in S.values else ""
 
 
-def _timeline_rows(application) -> list[dict]:
+def _timeline_rows(history) -> list[dict]:
     return [
         {
             "entry": entry,
@@ -208,7 +268,7 @@ def _timeline_rows(application) -> list[dict]:
             "from": _state_label(entry.from_state),
             "to": _state_label(entry.to_state),
         }
-        for entry in selectors.timeline(application)
+        for entry in history
     ]
 
 
@@ -224,7 +284,11 @@ def _detail_context(request, application, *, bound=None) -> dict:
         from approvals.selectors import permit_stage_summary
 
         permit_summary = permit_stage_summary(application)
-    steps, overall = customer_steps(application, clocks, permit_summary)
+    history = selectors.timeline(application)
+    returned_at = frozenset(e.at for e in history if e.transition == "return_for_materials")
+    steps, overall = customer_steps(
+        application, clocks, permit_summary, returned_at=returned_at, rules=planned_rules(application)
+    )
     # 超期风险 is the units' business: staff and supervisors see it, the customer sees its commitment.
     risk = None
     if user.is_staff_member and application.is_open and application.submitted_at is not None:
@@ -256,7 +320,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "overall": overall,
         "risk": risk,
         "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
-        "timeline": _timeline_rows(application),
+        "timeline": _timeline_rows(history),
         "transitions": transitions,
         "documents": list(application.documents.all()),
         "materials": [
