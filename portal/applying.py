@@ -7,7 +7,6 @@ service's ValidationError back on the form. One view serves a page and its htmx 
 longer allows is a 409 ("someone else moved the case first").
 """
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -200,8 +199,6 @@ def mine(request):
     page = Paginator(qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [list_row(app) for app in page.object_list]
     return render(request, "applications/mine.html", {"page": page, "rows": rows})
-
-
 
 
 @login_required

@@ -255,6 +255,63 @@ def customer_action(application, user) -> dict | None:
     return None
 
 
+def _missing_reason(application, kind, attached, today) -> str:
+    """Why one material kind is not usable on this case: rejected (on which case, why), expired, missing."""
+    from applications.models import AuditEntry
+
+    label = DocumentKind(kind).label
+    doc = attached.get(kind)
+    if doc is not None and doc.rejected_at is not None:
+        other = (
+            AuditEntry.objects.filter(
+                transition="return_for_materials",
+                at=doc.rejected_at,
+                application__customer_id=doc.owner_id,
+            )
+            .exclude(application_id=application.pk)
+            .select_related("application")
+            .first()
+        )
+        if other is not None:
+            return _("“%(kind)s”已在申请 %(number)s 中被退回（%(reason)s）") % {
+                "kind": label,
+                "number": other.application.number,
+                "reason": doc.rejected_reason or _("未写明原因"),
+            }
+        return _("“%(kind)s”已被退回（%(reason)s）") % {
+            "kind": label,
+            "reason": doc.rejected_reason or _("未写明原因"),
+        }
+    if doc is not None and doc.valid_until is not None and doc.valid_until < today:
+        return _("“%(kind)s”已过期（有效期至 %(day)s）") % {
+            "kind": label,
+            "day": f"{doc.valid_until:%Y-%m-%d}",
+        }
+    return _("缺少“%(kind)s”") % {"kind": label}
+
+
+def blocked_actions(application, user) -> list[dict]:
+    """Actions the user would have now but cannot run yet, each with the reason (no dead ends)."""
+    blocked = []
+    if application.state == S.SUBMITTED and may(user, "applications.accept", application):
+        today = timezone.localdate()
+        missing = application.missing_materials(today)
+        if missing:
+            attached = {}
+            for doc in application.attached_documents():
+                attached.setdefault(doc.kind, doc)
+            reasons = [_missing_reason(application, kind, attached, today) for kind in missing]
+            blocked.append(
+                {
+                    "name": "accept",
+                    "label": BY_NAME["accept"].label,
+                    "reason": _("申请资料不全，暂不能受理：%(reasons)s。请退回补正，一次性告知客户。")
+                    % {"reasons": "；".join(reasons)},
+                }
+            )
+    return blocked
+
+
 # The case page ----------------------------------------------------------------------------------------
 def _state_label(code):
     return S(code).label if code in S.values else ""
@@ -322,6 +379,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
         "timeline": _timeline_rows(history),
         "transitions": transitions,
+        "blocked": blocked_actions(application, user),
         "documents": list(application.documents.all()),
         "materials": [
             {**m, "document": attached.get(m["kind"])} for m in materials_explained(application.voltage)

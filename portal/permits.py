@@ -210,6 +210,19 @@ def _task_context(request, task, *, bound=None) -> dict:
             {"name": name, "label": label, "danger": danger, "confirm": TASK_CONFIRM.get(name), "form": form}
         )
     transitions.sort(key=lambda t: t["danger"])
+    blocked = []
+    if task.state == TaskState.IN_REVIEW and task.is_permit() and may(user, "approvals.grant", task):
+        pending = [p for p in task.parts.all() if p.done_at is None]
+        if pending:
+            names = "、".join(f"{p.get_kind_display()}（{p.organisation or _('申请单位')}）" for p in pending)
+            blocked.append(
+                {
+                    "name": "grant",
+                    "label": TASK_FORMS["grant"][0],
+                    "reason": _("联合踏勘或所有权人意见尚未全部完成，完成后方可出件。待完成：%(parts)s。")
+                    % {"parts": names},
+                }
+            )
     involved = selectors.involved_in(user, task.application_id)
     context = {
         "task": task,
@@ -226,6 +239,7 @@ def _task_context(request, task, *, bound=None) -> dict:
         "documents": selectors.documents_of_case(user, task.application_id),
         "case_tasks": selectors.tasks_of_case(task.application),
         "transitions": transitions,
+        "blocked": blocked,
         "problem": bound.get("problem"),
         "key": bound.get("key"),
         "level_label": Level(task.clock.level).label if task.clock_id else None,

@@ -7,7 +7,6 @@ service's ValidationError back on the form. One view serves a page and its htmx 
 longer allows is a 409 ("someone else moved the case first").
 """
 
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -89,9 +88,7 @@ def queue(request):
     page = Paginator(ordered, PAGE_SIZE).get_page(params.get("page"))
     risks = risks_for(page.object_list, today=timezone.localdate())
     rows = [{**list_row(app), "risk": risks.get(app.pk)} for app in page.object_list]
-    state_counts = {
-        row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))
-    }
+    state_counts = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))}
     level_counts = _level_counts(base.filter(state__in=OPEN_STATES))
     query = params.copy()
     query.pop("page", None)

@@ -1,0 +1,47 @@
+"""No dead ends for staff: a missing action is replaced by the reason it is missing."""
+
+import pytest
+from django.urls import reverse
+
+from applications import services
+from approvals import services as approval_services
+from approvals.models import ApprovalTask
+from tests.applications.factories import case_in_state
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_document_rejected_on_another_case_explains_why_accept_is_missing(client, psb_staff, customer):
+    first = case_in_state("submitted", customer=customer, staff=psb_staff)
+    second = case_in_state("submitted", customer=customer, staff=psb_staff)
+    # The customer reused the first case's identity document from its wallet.
+    shared = first.documents.get(kind="identity")
+    second.documents.remove(*second.documents.filter(kind="identity"))
+    second.documents.add(shared)
+    services.application_transition(
+        application_id=first.pk,
+        name="return_for_materials",
+        actor=psb_staff,
+        data={"missing": [{"kind": "identity", "reason": "照片模糊"}], "note": ""},
+    )
+    client.force_login(psb_staff)
+    html = client.get(reverse("applications:detail", kwargs={"pk": second.pk})).content.decode()
+    assert 'id="transition-accept"' not in html
+    assert 'id="blocked-accept"' in html
+    assert f"已在申请 {first.number} 中被退回（照片模糊）" in html
+    assert 'id="transition-return_for_materials"' in html  # the way out is offered
+
+
+def test_grant_is_explained_until_the_joint_survey_is_done(client, psb_staff, make_user):
+    window = make_user("window_d", roles=["window", "reviewer"], org="xzsp")
+    road = make_user("cgzf_d", roles=["reviewer"], org="cgzf")
+    application = case_in_state("approving", staff=psb_staff, road_excavation=True)
+    intake = ApprovalTask.objects.get(application=application, kind="window_intake")
+    approval_services.task_transition(task_id=intake.pk, name="accept_filing", actor=window)
+    task = ApprovalTask.objects.get(application=application, kind="road_permit")
+    approval_services.task_transition(task_id=task.pk, name="start_review", actor=road)
+    assert task.parts.filter(done_at=None).exists()
+    client.force_login(road)
+    html = client.get(reverse("approvals:task", kwargs={"pk": task.pk})).content.decode()
+    assert 'id="task-action-grant"' not in html
+    assert 'id="blocked-grant"' in html and "完成后方可出件" in html and "待完成" in html
