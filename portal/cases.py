@@ -41,6 +41,7 @@ from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
 
 from .common import (
+    PERMIT_STAGES,
     S,
     case_or_404,
     collect_documents,
@@ -152,17 +153,6 @@ def planned_rules(application) -> list:
     return rules_for(policy, application.case_facts())
 
 
-# The permit stage's internal clocks: the customer sees them as one line (approvals' summary).
-PERMIT_STAGES = frozenset(
-    {
-        StageCode.APPROVAL,
-        StageCode.WINDOW_INTAKE,
-        StageCode.PLANNING_PERMIT,
-        StageCode.ROAD_PERMIT,
-        StageCode.GREEN_PERMIT,
-        StageCode.GREEN_FEE,
-    }
-)
 _SUMMARY_STATUS = {"waiting": "running", "done": "done", "refused": "returned"}
 
 

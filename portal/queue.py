@@ -10,7 +10,7 @@ longer allows is a 409 ("someone else moved the case first").
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Value, When
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,16 @@ from applications.models import (
 from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
 
-from .common import LEVEL_ORDER, PAGE_SIZE, QUEUE_OPEN, S, list_row
+from .common import (
+    LEVEL_ORDER,
+    PAGE_SIZE,
+    PERMIT_STAGES,
+    QUEUE_OPEN,
+    S,
+    list_row,
+    promised_day,
+    working_days_late,
+)
 
 
 def _urgency(qs):
@@ -46,6 +55,43 @@ def _with_stage(qs, *, stage=None, level=None):
     if level:
         qs = qs.filter(current_level=level)
     return qs
+
+
+def _slowest_permits(applications) -> dict:
+    """{case id: due_at of its slowest open permit clock} for the cases of a page in the permit stage."""
+    from deadlines.selectors import open_stage_clocks
+
+    ids = [a.pk for a in applications if getattr(a, "current_stage", None) in PERMIT_STAGES]
+    if not ids:
+        return {}
+    rows = (
+        open_stage_clocks(selectors.application_content_type().pk)
+        .filter(subject_id__in=ids, stage__in=PERMIT_STAGES - {StageCode.APPROVAL})
+        .values("subject_id")
+        .annotate(due=Max("due_at"))
+        .values_list("subject_id", "due")
+    )
+    return dict(rows)
+
+
+def queue_rows(applications, today) -> list[dict]:
+    """The queue's rows: a case in the permit stage shows 行政审批 promised by its slowest permit, and a
+    late case how many working days it is late."""
+    slowest = _slowest_permits(applications)
+    rows = []
+    for app in applications:
+        row = list_row(app)
+        if app.pk in slowest:
+            row["stage_label"] = StageCode.APPROVAL.label
+            row["due_at"] = slowest[app.pk] or row["due_at"]
+            row["due_day"] = promised_day(row["due_at"])
+        rows.append(row)
+    late = working_days_late(
+        {i: r["due_day"] for i, r in enumerate(rows) if r["level"] in (Level.OVERDUE, Level.ESCALATED)}, today
+    )
+    for i, days in late.items():
+        rows[i]["days_late"] = days
+    return rows
 
 
 def _level_counts(qs) -> dict:
@@ -86,8 +132,9 @@ def queue(request):
         ).select_related("account_manager")
     )
     page = Paginator(ordered, PAGE_SIZE).get_page(params.get("page"))
-    risks = risks_for(page.object_list, today=timezone.localdate())
-    rows = [{**list_row(app), "risk": risks.get(app.pk)} for app in page.object_list]
+    today = timezone.localdate()
+    risks = risks_for(page.object_list, today=today)
+    rows = [{**row, "risk": risks.get(row["application"].pk)} for row in queue_rows(page.object_list, today)]
     state_counts = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))}
     level_counts = _level_counts(base.filter(state__in=OPEN_STATES))
     query = params.copy()

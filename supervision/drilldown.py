@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import ApplicationState
 from applications.satisfaction import SatisfactionRating
 from deadlines.models import Level, StageClock, StageCode
-from deadlines.selectors import with_current_stage
+from deadlines.selectors import CURRENT_STAGE_ORDER, open_stage_clocks, with_current_stage
 
 from .categories import CATEGORY_Q
 from .figures import (
@@ -180,12 +180,12 @@ def with_case_figures(qs: QuerySet) -> QuerySet:
     overall = StageClock.objects.filter(
         subject_type_id=ct, subject_id=OuterRef("pk"), stage=OVERALL
     ).order_by("-pk")
+    current = open_stage_clocks(ct).filter(subject_id=OuterRef("pk")).order_by(*CURRENT_STAGE_ORDER)
     return with_current_stage(
         qs.annotate(
             overall_days=Subquery(overall.values("elapsed_working_days")[:1]),
             overall_late=Subquery(overall.values("finished_late")[:1]),
+            current_clock_id=Subquery(current.values("pk")[:1]),
         ),
         ct,
     ).select_related("account_manager")
-
-

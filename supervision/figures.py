@@ -555,6 +555,10 @@ def level_lists(scope, f, *, today: date, limit: int = LIST_LIMIT) -> dict:
             .select_related("responsible_org", "coordinating_org")
             .order_by("due_at", "pk")[:limit]
         )
+    for level in (Level.OVERDUE, Level.ESCALATED):
+        for clock in found[level]:
+            # Late from the day after the due day: at least one working day, as the credit record counts.
+            clock.days_late = max(1, clock.days_late or 0)
     clocks = [c for rows in found.values() for c in rows]
     _attach_cases(clocks)
     return found
