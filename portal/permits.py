@@ -106,6 +106,7 @@ TASK_CONFIRM = {
 
 HISTORY_LABELS = {
     "create": gettext_lazy("创建"),
+    "file": gettext_lazy("报审（提交施工许可申请）"),
     "push": gettext_lazy("推送至本部门"),
     "upload_document": gettext_lazy("上传共享材料"),
     "withdraw": gettext_lazy("撤销"),

@@ -57,8 +57,13 @@ def test_errors_in_english_when_asked(api_client):
 def test_browser_registration_signs_the_customer_in(client):
     page = client.get("/accounts/register/")
     assert "注册用电客户账户" in page.content.decode()
-    data = {"username": "zhaoliu", "real_name": "赵六", "phone": "+86 138 4711 2346",
-            "password": "Hohhot-Power-77", "password2": "Hohhot-Power-77"}
+    data = {
+        "username": "zhaoliu",
+        "real_name": "赵六",
+        "phone": "+86 138 4711 2346",
+        "password": "Hohhot-Power-77",
+        "password2": "Hohhot-Power-77",
+    }
     response = client.post("/accounts/register/", data)
     assert response.status_code == 302
     user = User.objects.get(username="zhaoliu")

@@ -5,8 +5,19 @@ from accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
-DEMO = {"customer_demo", "customer_demo2", "psb_demo", "window_demo", "zrzy_demo", "cgzf_demo",
-        "zjj_demo", "jgzd_demo", "gxj_demo", "fgw_demo", "admin_demo"}
+DEMO = {
+    "customer_demo",
+    "customer_demo2",
+    "psb_demo",
+    "window_demo",
+    "zrzy_demo",
+    "cgzf_demo",
+    "zjj_demo",
+    "jgzd_demo",
+    "gxj_demo",
+    "fgw_demo",
+    "admin_demo",
+}
 
 
 def _snapshot():
