@@ -62,8 +62,15 @@ class RoleCode(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(
-    {RoleCode.PSB_STAFF, RoleCode.ACCOUNT_MANAGER, RoleCode.REVIEWER, RoleCode.WINDOW,
-     RoleCode.SUPERVISOR, RoleCode.LEADER, RoleCode.ADMIN}
+    {
+        RoleCode.PSB_STAFF,
+        RoleCode.ACCOUNT_MANAGER,
+        RoleCode.REVIEWER,
+        RoleCode.WINDOW,
+        RoleCode.SUPERVISOR,
+        RoleCode.LEADER,
+        RoleCode.ADMIN,
+    }
 )
 
 
@@ -93,6 +100,15 @@ class User(AbstractUser):
         related_name="users",
     )
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="users")
+    # 直属领导: who follows up what this person's customers report (a low satisfaction rating).
+    reports_to = models.ForeignKey(
+        "self",
+        verbose_name=_("直属领导"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
 
     class Meta:
         verbose_name = _("用户")

@@ -17,7 +17,7 @@ from .models import (
     Voltage,
     required_materials,
 )
-from .satisfaction import MAX_SCORE, MIN_SCORE
+from .satisfaction import MAX_SCORE, MIN_SCORE, RATING_TAGS, SCORE_LABELS
 
 # Why the case needs each material (shown beside it on the application form).
 MATERIAL_REASONS = {
@@ -147,9 +147,15 @@ def parse_valid_until(raw: str):
 class RatingForm(PortalForm):
     score = forms.TypedChoiceField(
         label=_("满意度"),
-        choices=[(str(i), str(i)) for i in range(MAX_SCORE, MIN_SCORE - 1, -1)],
+        choices=[(str(i), SCORE_LABELS[i]) for i in range(MAX_SCORE, MIN_SCORE - 1, -1)],
         required=False,
         widget=forms.RadioSelect,
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("评价原因（可多选）"),
+        choices=RATING_TAGS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     comment = forms.CharField(
         label=_("评价内容（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -598,6 +598,7 @@ def rate(request, pk):
         actor=request.user,
         score=request.POST.get("rating-score"),
         comment=request.POST.get("rating-comment") or "",
+        tags=request.POST.getlist("rating-tags"),
     )
     return _act(request, application, rate, key="rating", form=form, done=_("感谢您的评价！"))
 

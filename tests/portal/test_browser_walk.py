@@ -152,13 +152,17 @@ def test_customer_applies_staff_connects_customer_rates(
     page.goto(f"{base}/applications/{application.pk}/")
     expect(page.locator("#case-state")).to_contain_text("已送电")
     expect(page.locator('[data-step="install"]')).to_contain_text("已完成")
-    page.locator("#rating").get_by_label("5", exact=True).check()
+    page.locator("#rating").get_by_label("非常满意", exact=True).check()
+    page.locator("#rating").get_by_label("全程网上办，不用跑腿").check()
     page.get_by_label("评价内容（选填）").fill("全程网上办，没跑一次腿")
     shoot(page, screenshot_dir, "case-connected")
     with page.expect_navigation():
         page.get_by_role("button", name="提交评价").click()
     expect(page.locator("#rating")).to_contain_text("★★★★★")
-    assert SatisfactionRating.objects.get(application=application).score == 5
+    expect(page.locator("#rating")).to_contain_text("非常满意")
+    expect(page.locator("#rating")).to_contain_text("全程网上办，不用跑腿")
+    rating = SatisfactionRating.objects.get(application=application)
+    assert (rating.score, rating.tags) == (5, ["online"])
 
     # A second customer cannot open the first one's case.
     intruder = new_page()
