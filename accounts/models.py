@@ -150,3 +150,18 @@ class User(AbstractUser):
     @cached_property
     def organisation_family_ids(self) -> list[int]:
         return self.organisation.family_ids() if self.organisation_id else []
+
+
+class RateLimitHit(models.Model):
+    """One try at a rate-limited action (public case lookup, SMS code) by one requester, kept for the
+    window it counts in. Shared by every process, unlike a per-process cache. ``key`` is a hash: the
+    requester's address or phone number is never stored."""
+
+    scope = models.CharField(_("类别"), max_length=20)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("限流记录")
+        verbose_name_plural = _("限流记录")
+        indexes = [models.Index(fields=["scope", "key", "at"], name="ratelimit_scope_key_at")]

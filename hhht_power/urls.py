@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from applications import api_urls as applications_api_urls
+from portal import lookup
 
 # The applications' own patterns sit directly in this list (not behind an include of their own): each
 # level of includes is matched, and recorded as tried, on every request.
@@ -13,6 +14,7 @@ api_v1 = [
     path("", include("deadlines.api_urls")),
     path("", include("approvals.api_urls")),
     path("", include("supervision.api_urls")),
+    path("lookup/", lookup.LookupView.as_view(), name="lookup-api"),
 ]
 
 # The API first: a request is matched against the patterns in order, and API clients call often.

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import applying, cases, home, inbox, permits, printouts, queue, supervision
+from . import applying, cases, home, inbox, lookup, permits, printouts, queue, supervision
 
 applications = [
     path("<int:pk>/form/", printouts.application_form, name="form"),
@@ -56,6 +56,7 @@ supervision_pages = [
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("lookup/", lookup.page, name="lookup"),
     path("applications/", include((applications, "applications"))),
     path("approvals/", include((approvals, "approvals"))),
     path("deadlines/", include((deadlines, "deadlines"))),
