@@ -165,3 +165,6 @@ class RateLimitHit(models.Model):
         verbose_name = _("限流记录")
         verbose_name_plural = _("限流记录")
         indexes = [models.Index(fields=["scope", "key", "at"], name="ratelimit_scope_key_at")]
+
+    def __str__(self):
+        return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"
