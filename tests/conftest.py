@@ -29,6 +29,16 @@ ARTIFACTS = Path(os.environ.get("HHHT_ARTIFACTS", Path(__file__).resolve().paren
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in English must not leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Every test writes uploads to its own private folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
