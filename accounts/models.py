@@ -91,6 +91,8 @@ class User(AbstractUser):
 
     real_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    # Staff: the number customers may call (shown on their case page as the account manager's).
+    work_phone = models.CharField(_("工作电话"), max_length=20, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("所属单位"),

@@ -162,6 +162,12 @@ class RatingForm(PortalForm):
     )
 
 
+class VisitBookingForm(PortalForm):
+    """预约装表: the slot picked by the customer (the choices are the open slots, shown by the page)."""
+
+    slot = forms.CharField(label=_("装表时段"), required=False)
+
+
 class PauseForm(PortalForm):
     reason = forms.CharField(label=_("暂停计时的原因"), required=False, max_length=500)
 

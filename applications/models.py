@@ -408,4 +408,6 @@ def timeline(application: Application) -> list[AuditEntry]:
 
 
 # The satisfaction rating lives in its own module; imported here so that Django sees the model.
+# Meter-installation appointments 预约装表 live in their own module.
+from .appointments import MeterVisitBooking, MeterVisitSlot  # noqa: E402, F401
 from .satisfaction import SatisfactionRating  # noqa: E402, F401

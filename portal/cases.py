@@ -22,11 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed
 
 from accounts.masking import mask_id_number, mask_phone
-from applications import portal_services, selectors, services
+from applications import appointments, portal_services, selectors, services
+from applications.appointments import MeterVisitBooking
 from applications.forms import (
     AssignManagerForm,
     PauseForm,
     RatingForm,
+    VisitBookingForm,
     apply_errors,
     materials_explained,
     uploadable_kinds,
@@ -408,6 +410,15 @@ def _detail_context(request, application, *, bound=None) -> dict:
         context["rating"] = rating
         if rating is None and may(user, "applications.rate_service", application):
             context["rating_form"] = bound.get("rating") or RatingForm(prefix="rating")
+    context["meter_visit"] = (
+        MeterVisitBooking.objects.filter(application=application).select_related("slot").first()
+    )
+    if is_owner and application.state == S.INSTALLING:
+        context["visit_slots"] = list(appointments.open_slots()[:20])
+        context["visit_form"] = bound.get("visit")
+    if is_owner and application.account_manager_id:
+        manager = application.account_manager
+        context["manager_contact"] = {"name": str(manager), "phone": manager.work_phone}
     if application.needs_permits:
         from approvals.selectors import tasks_visible_to
 
@@ -601,6 +612,21 @@ def rate(request, pk):
         tags=request.POST.getlist("rating-tags"),
     )
     return _act(request, application, rate, key="rating", form=form, done=_("感谢您的评价！"))
+
+
+@login_required
+@require_POST
+def book_visit(request, pk):
+    """预约装表: the customer books one of the slots staff opened."""
+    application = case_or_404(request.user, pk)
+    book = partial(
+        appointments.visit_book,
+        application_id=application.pk,
+        actor=request.user,
+        slot_id=request.POST.get("slot"),
+    )
+    form = VisitBookingForm(request.POST)
+    return _act(request, application, book, key="visit", form=form, done=_("已预约装表时间。"))
 
 
 # Staff: the queue ----------------------------------------------------------------------------------------

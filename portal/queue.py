@@ -7,16 +7,22 @@ service's ValidationError back on the form. One view serves a page and its htmx 
 longer allows is a 409 ("someone else moved the case first").
 """
 
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Max, Value, When
-from django.shortcuts import render
+from django.db.models import Case, Count, F, IntegerField, Max, Prefetch, Value, When
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
-from applications import portal_services, selectors
+from applications import appointments, portal_services, selectors
+from applications.forms import PortalForm, apply_errors
 from applications.models import (
     OPEN_STATES,
     Voltage,
@@ -162,3 +168,57 @@ def queue(request):
     }
     template = "applications/queue.html#results" if request.htmx else "applications/queue.html"
     return render(request, template, context)
+
+
+class SlotForm(PortalForm):
+    day = forms.DateField(
+        label=gettext_lazy("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start = forms.TimeField(
+        label=gettext_lazy("开始"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end = forms.TimeField(
+        label=gettext_lazy("结束"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    capacity = forms.IntegerField(label=gettext_lazy("可预约户数"), required=False, initial=1, min_value=1)
+
+
+def _instant(day, at):
+    return timezone.make_aware(datetime.combine(day, at)) if day and at else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def slots(request):
+    """装表预约时段: staff open visit slots for meter installation and see who booked them."""
+    if not request.user.has_role("psb_staff", "account_manager"):
+        raise PermissionDenied
+    form = SlotForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointments.slot_open(
+                actor=request.user,
+                starts_at=_instant(data["day"], data["start"]),
+                ends_at=_instant(data["day"], data["end"]),
+                capacity=data["capacity"] or 1,
+            )
+        except ValidationError as exc:
+            errors = {
+                {"starts_at": "start", "ends_at": "end"}.get(k, k): v for k, v in exc.error_dict.items()
+            }
+            apply_errors(form, ValidationError(errors))
+            status = 400
+        else:
+            messages.success(request, _("已开放装表预约时段。"))
+            return redirect("applications:slots")
+    elif request.method == "POST":
+        status = 400
+    bookings = appointments.MeterVisitBooking.objects.select_related("application")
+    upcoming = (
+        appointments.MeterVisitSlot.objects.filter(ends_at__gt=timezone.now())
+        .prefetch_related(Prefetch("bookings", queryset=bookings))
+        .order_by("starts_at")
+    )
+    return render(request, "applications/slots.html", {"form": form, "slots": upcoming}, status=status)

@@ -22,6 +22,8 @@ applications = [
     path("<int:pk>/resume/", cases.resume, name="resume"),
     path("<int:pk>/assign/", cases.assign, name="assign"),
     path("<int:pk>/rate/", cases.rate, name="rate"),
+    path("<int:pk>/visit/", cases.book_visit, name="book-visit"),
+    path("slots/", queue.slots, name="slots"),
     path("documents/<int:pk>/preview/", applying.document_preview, name="document-preview"),
 ]
 
