@@ -29,3 +29,41 @@
     });
   });
 })();
+
+// A form sending files shows an upload bar and cannot be sent twice while the browser uploads.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.enctype !== "multipart/form-data" || event.defaultPrevented) return;
+    const files = Array.from(form.querySelectorAll("input[type=file]")).some(function (input) {
+      return input.files && input.files.length > 0;
+    });
+    if (!files || form.querySelector(".upload-progress")) return;
+    const bar = document.createElement("div");
+    bar.className = "progress mt-2 upload-progress";
+    bar.setAttribute("role", "progressbar");
+    const label = document.documentElement.lang.startsWith("en") ? "Uploading…" : "正在上传…";
+    bar.setAttribute("aria-label", label);
+    const fill = document.createElement("div");
+    fill.className = "progress-bar progress-bar-striped progress-bar-animated w-100";
+    fill.textContent = label;
+    bar.appendChild(fill);
+    form.appendChild(bar);
+    // Disabled after the submit has gathered the form's data, so the button's own value is still sent.
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+
+  // Back to the page from the history: the form can be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll(".upload-progress").forEach(function (bar) {
+      const form = bar.closest("form");
+      bar.remove();
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    });
+  });
+})();
