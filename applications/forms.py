@@ -13,6 +13,7 @@ from .models import (
     GENERATED_KINDS,
     ApplicantType,
     Business,
+    District,
     DocumentKind,
     Voltage,
     required_materials,
@@ -114,7 +115,10 @@ class ApplicationForm(PortalForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    address = forms.CharField(label=_("用电地址"), required=False, max_length=300)
+    district = forms.ChoiceField(
+        label=_("所在旗县区"), choices=[("", _("请选择"))] + District.choices, required=False
+    )
+    address = forms.CharField(label=_("用电地址（街道和门牌号）"), required=False, max_length=300)
     capacity_kva = forms.CharField(
         label=_("申请容量（kVA）"),
         required=False,

@@ -47,10 +47,44 @@ APPLICATION_FIELDS = (
     "applicant_name",
     "id_number",
     "contact_phone",
+    "district",
     "address",
     "capacity_kva",
 )
 WORKED_STATES = [s.value for s in S if s not in CLOSED_STATES and s != S.DRAFT]
+
+
+class District(models.TextChoices):
+    """Hohhot's nine districts, banners and counties 旗县区 (where the supply address is)."""
+
+    XINCHENG = "xincheng", _("新城区")
+    HUIMIN = "huimin", _("回民区")
+    YUQUAN = "yuquan", _("玉泉区")
+    SAIHAN = "saihan", _("赛罕区")
+    TUMED_LEFT = "tumed_left", _("土默特左旗")
+    TOGTOH = "togtoh", _("托克托县")
+    HORINGER = "horinger", _("和林格尔县")
+    QINGSHUIHE = "qingshuihe", _("清水河县")
+    WUCHUAN = "wuchuan", _("武川县")
+
+
+# The Chinese names, as they appear in a written address (an address names at most one of them).
+DISTRICT_NAMES = {
+    "新城区": "xincheng",
+    "回民区": "huimin",
+    "玉泉区": "yuquan",
+    "赛罕区": "saihan",
+    "土默特左旗": "tumed_left",
+    "托克托县": "togtoh",
+    "和林格尔县": "horinger",
+    "清水河县": "qingshuihe",
+    "武川县": "wuchuan",
+}
+
+
+def district_of(address: str) -> str:
+    """The district code named in a written address, or "" when it names none."""
+    return next((code for name, code in DISTRICT_NAMES.items() if name in (address or "")), "")
 
 
 class Business(models.TextChoices):
@@ -189,6 +223,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     applicant_name = models.CharField(_("申请人名称"), max_length=100)
     id_number = models.CharField(_("证件号码"), max_length=18)
     contact_phone = models.CharField(_("联系电话"), max_length=11)
+    district = models.CharField(_("所在旗县区"), max_length=20, choices=District.choices, blank=True)
     address = models.CharField(_("用电地址"), max_length=200)
     address_key = models.CharField(_("地址比对键"), max_length=200, editable=False)
     capacity_kva = models.DecimalField(_("申请容量（kVA）"), max_digits=10, decimal_places=2)

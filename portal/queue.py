@@ -25,6 +25,7 @@ from applications import appointments, portal_services, selectors
 from applications.forms import PortalForm, apply_errors
 from applications.models import (
     OPEN_STATES,
+    District,
     Voltage,
     may,
 )
@@ -122,6 +123,8 @@ def queue(request):
         qs = qs.filter(state=state)
     if params.get("voltage") in Voltage.values:
         qs = qs.filter(voltage=params["voltage"])
+    if params.get("district") in District.values:
+        qs = qs.filter(district=params["district"])
     manager = params.get("manager", "")
     if manager.isdigit():
         qs = qs.filter(account_manager_id=int(manager))
@@ -154,12 +157,14 @@ def queue(request):
         "stages": [(c, c.label) for c in StageCode if c != StageCode.OVERALL],
         "levels": [(lv, Level(lv).label) for lv in LEVEL_ORDER],
         "voltages": Voltage.choices,
+        "districts": District.choices,
         "managers": portal_services.account_managers(),
         "f": {
             "state": state,
             "stage": params.get("stage", ""),
             "level": params.get("level", ""),
             "voltage": params.get("voltage", ""),
+            "district": params.get("district", ""),
             "manager": manager,
             "mine": bool(params.get("mine")),
             "q": q,

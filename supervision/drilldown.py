@@ -6,7 +6,7 @@ from datetime import date
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import ApplicationState
+from applications.models import ApplicationState, District
 from applications.satisfaction import SatisfactionRating
 from deadlines.models import Level, StageClock, StageCode
 from deadlines.selectors import CURRENT_STAGE_ORDER, open_stage_clocks, with_current_stage
@@ -171,6 +171,8 @@ def drill_down(scope: Scope, f: Filters, params) -> tuple[str, QuerySet]:
     cat = params.get("cat", "")
     if cat in CATEGORY_Q:
         qs = qs.filter(CATEGORY_Q[cat])
+    if params.get("district") in District.values:
+        qs = qs.filter(district=params["district"])
     return str(title), qs
 
 
