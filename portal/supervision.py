@@ -115,6 +115,10 @@ def dashboard(request):
         "levels": [(lv, Level(lv).label) for lv in figs.LIST_LEVELS],
         "refreshed": last_refresh(),
     }
+    context["districts"] = [
+        {**row, "url": _drill(f, fig="state", district=row["code"]) if row["code"] else ""}
+        for row in figs.by_district(scope, f)
+    ]
     context["links"] = links = _dashboard_links(figures, f)
     context["level_cards"] = [
         (lv, label, figures["level_counts"][lv], links["level"][lv], figures["lists"][lv])

@@ -58,7 +58,7 @@ def test_dashboard_page_renders_tables_charts_and_drill_links(client, dataset, g
 
 
 # ... including the 超期风险 list (its rows; its cases and orders only when there are rows).
-DASHBOARD_QUERIES = 32
+DASHBOARD_QUERIES = 33
 
 
 def test_dashboard_query_count_does_not_grow_with_cases(client, dataset, gxj, django_assert_num_queries):
@@ -167,3 +167,17 @@ def test_drill_down_keeps_the_due_date_and_the_order_button(client, dataset, gxj
     assert "超期 5 个工作日" in html
     clock = dataset.clock(dataset.C, "construction")
     assert f'href="/supervision/clocks/{clock.pk}/order/"' in html
+
+
+def test_dashboard_counts_by_district_and_drills_down(client, dataset, gxj):
+    from applications.models import Application
+
+    Application.objects.filter(pk=dataset.B.pk).update(district="horinger")
+    response = _get(client, gxj, "/supervision/", **PERIOD)
+    rows = {r["code"]: r for r in response.context["districts"]}
+    assert rows["horinger"]["n"] == 1
+    assert len(rows) == 10  # the nine and "not given"
+    html = response.content.decode()
+    assert "和林格尔县" in html and 'data-figure="district-horinger"' in html
+    response = _get(client, gxj, "/supervision/cases/", fig="state", district="horinger", **PERIOD)
+    assert [a.number for a in response.context["page"]] == [dataset.B.number]
