@@ -166,3 +166,22 @@ def test_every_page_at_both_widths(
     ):
         visit(page, base, path, screenshot_dir, name)
     assert external == [], external
+
+
+def test_withdrawing_is_not_the_customers_most_prominent_control(browser, live_server, customer, psb_staff):
+    application = case_in_state("accepted", customer=customer, staff=psb_staff)
+    page = signed_in(browser, live_server.url, customer.username)
+    page.goto(f"{live_server.url}/applications/{application.pk}/")
+    actions = page.locator("#case-actions").bounding_box()
+    history = page.locator("#timeline-title").bounding_box()
+    progress = page.locator("#progress-title").bounding_box()
+    assert actions["y"] > history["y"] > progress["y"]
+    # A small outlined summary, not a filled button, and it asks before doing anything.
+    summary = page.locator("#transition-withdraw summary")
+    assert "btn-sm" in summary.get_attribute("class") and "btn-outline-danger" in summary.get_attribute(
+        "class"
+    )
+    expect(page.locator("#transition-withdraw .confirm-consequence")).to_be_hidden()
+    summary.click()
+    expect(page.locator("#transition-withdraw .confirm-consequence")).to_be_visible()
+    expect(page.locator("#transition-withdraw").get_by_label("办理时间太长")).to_be_visible()
