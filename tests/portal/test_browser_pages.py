@@ -11,10 +11,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from applications.appointments import MeterVisitSlot
-from approvals import services as approval_services
-from approvals.models import ApprovalTask
 from tests.applications.factories import case_in_state
 from tests.factories import TEST_PASSWORD
+from tests.portal.permits import road_permit_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,11 +65,7 @@ def test_every_page_at_both_widths(
     installing = case_in_state("installing", customer=customer, staff=psb_staff)
     connected = case_in_state("connected", customer=customer, staff=psb_staff)
     returned = case_in_state("returned", customer=customer, staff=psb_staff)
-    approving = case_in_state("approving", staff=psb_staff, road_excavation=True)
-    intake = ApprovalTask.objects.get(application=approving, kind="window_intake")
-    approval_services.task_transition(task_id=intake.pk, name="accept_filing", actor=window)
-    task = ApprovalTask.objects.get(application=approving, kind="road_permit")
-    approval_services.task_transition(task_id=task.pk, name="start_review", actor=road)
+    approving, task = road_permit_case(psb_staff, window, road)
     starts = timezone.localtime() + timedelta(days=2)
     starts = starts.replace(hour=9, minute=0, second=0, microsecond=0)
     MeterVisitSlot.objects.create(starts_at=starts, ends_at=starts + timedelta(hours=2), opened_by=psb_staff)

@@ -9,6 +9,7 @@ from applications.models import ApplicationState
 from deadlines.models import StageClock
 from tests.applications.factories import case_in_state
 from tests.factories import TEST_PASSWORD
+from tests.portal.permits import road_permit_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,18 +73,11 @@ def test_case_forms_answer_errors_in_their_own_card(browser, live_server, settin
 def test_permit_and_supervision_forms_answer_errors_in_place(
     browser, live_server, settings, psb_staff, supervisor, make_user, debug
 ):
-    from approvals import services as approval_services
-    from approvals.models import ApprovalTask
-
     settings.DEBUG = debug
     base = live_server.url
     window = make_user("window_e", roles=["window", "reviewer"], org="xzsp")
     road = make_user("cgzf_e", roles=["reviewer"], org="cgzf")
-    application = case_in_state("approving", staff=psb_staff, road_excavation=True)
-    intake = ApprovalTask.objects.get(application=application, kind="window_intake")
-    approval_services.task_transition(task_id=intake.pk, name="accept_filing", actor=window)
-    task = ApprovalTask.objects.get(application=application, kind="road_permit")
-    approval_services.task_transition(task_id=task.pk, name="start_review", actor=road)
+    application, task = road_permit_case(psb_staff, window, road)
 
     page = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
     sign_in(page, base, road.username)

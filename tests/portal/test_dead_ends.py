@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 
 from applications import services
-from approvals import services as approval_services
-from approvals.models import ApprovalTask
 from tests.applications.factories import case_in_state
+from tests.portal.permits import road_permit_case
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +34,7 @@ def test_a_document_rejected_on_another_case_explains_why_accept_is_missing(clie
 def test_grant_is_explained_until_the_joint_survey_is_done(client, psb_staff, make_user):
     window = make_user("window_d", roles=["window", "reviewer"], org="xzsp")
     road = make_user("cgzf_d", roles=["reviewer"], org="cgzf")
-    application = case_in_state("approving", staff=psb_staff, road_excavation=True)
-    intake = ApprovalTask.objects.get(application=application, kind="window_intake")
-    approval_services.task_transition(task_id=intake.pk, name="accept_filing", actor=window)
-    task = ApprovalTask.objects.get(application=application, kind="road_permit")
-    approval_services.task_transition(task_id=task.pk, name="start_review", actor=road)
+    application, task = road_permit_case(psb_staff, window, road)
     assert task.parts.filter(done_at=None).exists()
     client.force_login(road)
     html = client.get(reverse("approvals:task", kwargs={"pk": task.pk})).content.decode()
@@ -58,9 +53,7 @@ def test_queue_shows_the_slowest_permit_and_working_days_late(client, psb_staff,
     from deadlines.models import StageClock
 
     window = make_user("window_q", roles=["window", "reviewer"], org="xzsp")
-    application = case_in_state("approving", staff=psb_staff, road_excavation=True)
-    intake = ApprovalTask.objects.get(application=application, kind="window_intake")
-    approval_services.task_transition(task_id=intake.pk, name="accept_filing", actor=window)
+    application, _task = road_permit_case(psb_staff, window)
     permits = StageClock.objects.filter(
         subject_id=application.pk, stage__in=["planning_permit", "road_permit"], finished_at=None
     )
