@@ -207,4 +207,30 @@ def seed(*, stdout):
                 step = timedelta(days=max(1, (days_ago or 1) // (len(steps) + 1)))
                 at = min(office_hours(at + step), max(at, timezone.now() - timedelta(minutes=5)))
         created += 1
-    stdout.write(f"applications: {created} demo cases created.")
+    slots = _open_meter_slots(staff) if staff is not None else 0
+    stdout.write(f"applications: {created} demo cases created, {slots} meter-visit slots opened.")
+
+
+def _open_meter_slots(staff, days=3) -> int:
+    """Meter-visit slots on the next working days (mornings and afternoons), unless some are open."""
+    from deadlines.calendar import is_working_day
+
+    from .appointments import MeterVisitSlot
+
+    now = timezone.now()
+    if MeterVisitSlot.objects.filter(starts_at__gt=now).exists():
+        return 0
+    day, opened = timezone.localdate(), 0
+    while opened < days * 2:
+        day += timedelta(days=1)
+        if not is_working_day(day):
+            continue
+        for start, end in ((time(9, 0), time(11, 30)), (time(14, 0), time(17, 0))):
+            MeterVisitSlot.objects.create(
+                starts_at=timezone.make_aware(datetime.combine(day, start)),
+                ends_at=timezone.make_aware(datetime.combine(day, end)),
+                capacity=2,
+                opened_by=staff,
+            )
+            opened += 1
+    return opened

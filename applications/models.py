@@ -68,7 +68,7 @@ class District(models.TextChoices):
     WUCHUAN = "wuchuan", _("武川县")
 
 
-# The Chinese names, as they appear in a written address (an address names at most one of them).
+# The Chinese names, as they appear in a written address (full names first, then everyday ones).
 DISTRICT_NAMES = {
     "新城区": "xincheng",
     "回民区": "huimin",
@@ -79,6 +79,13 @@ DISTRICT_NAMES = {
     "和林格尔县": "horinger",
     "清水河县": "qingshuihe",
     "武川县": "wuchuan",
+    # Names in everyday use.
+    "土左旗": "tumed_left",
+    "托县": "togtoh",
+    "和林格尔": "horinger",
+    "清水河": "qingshuihe",
+    "武川": "wuchuan",
+    "金桥开发区": "saihan",
 }
 
 
