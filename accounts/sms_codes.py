@@ -8,6 +8,7 @@ backends so that the gateway stays pluggable.
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 
@@ -22,6 +23,8 @@ from . import ratelimit
 from .models import PhoneCode
 from .validators import validate_mobile
 
+logger = logging.getLogger(__name__)
+
 CODE_TTL = timedelta(minutes=5)
 RESEND_AFTER = timedelta(seconds=60)
 PER_NUMBER_PER_HOUR = 5
@@ -31,10 +34,12 @@ MAX_FAILED_ATTEMPTS = 5
 CODE_RATE_LIMITED = "code_rate_limited"
 CODE_INVALID = "code_invalid"
 CODE_EXPIRED = "code_expired"
+CODE_NOT_SENT = "code_not_sent"
 
 MSG_WAIT = _("验证码发送过于频繁，请稍后再试。")
 MSG_INVALID = _("验证码不正确。")
 MSG_EXPIRED = _("验证码已失效，请重新获取。")
+MSG_NOT_SENT = _("短信发送失败，请稍后重试。")
 SMS_TEXT = _("【呼和浩特获得电力】您的验证码为 %(code)s，5分钟内有效。如非本人操作，请忽略。")
 
 
@@ -68,7 +73,12 @@ def code_send(*, phone: str, purpose: str, address: str, at=None) -> PhoneCode:
         created_at=at,
         expires_at=at + CODE_TTL,
     )
-    import_string(settings.SMS_BACKEND)().send(phone=phone, text=str(SMS_TEXT % {"code": code}))
+    try:
+        import_string(settings.SMS_BACKEND)().send(phone=phone, text=str(SMS_TEXT % {"code": code}))
+    except Exception:  # any gateway failure: the person is told to try again, the code is void
+        logger.warning("SMS gateway did not take the verification code", exc_info=True)
+        PhoneCode.objects.filter(pk=row.pk).update(expires_at=at)
+        raise ValidationError({"phone": [ValidationError(MSG_NOT_SENT, code=CODE_NOT_SENT)]})
     return row
 
 

@@ -137,3 +137,10 @@ def test_forgotten_password_reset_by_sms(client, make_user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new)
+
+
+def test_a_gateway_failure_is_said_plainly(client):
+    FakeSmsBackend.fail_next = 1
+    response = _send(client, PHONE, "register")
+    assert response.status_code == 400 and "短信发送失败" in response.content.decode()
+    assert FakeSmsBackend.outbox == []
