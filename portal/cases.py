@@ -36,8 +36,10 @@ from applications.models import (
 )
 from applications.satisfaction import SatisfactionRating
 from applications.transitions import BY_NAME, user_transition
+from approvals.selectors import permit_stage_summary, tasks_visible_to
 from deadlines.models import Level, StageCode
 from deadlines.risk import risks_for
+from supervision.figures import orders_for_application
 
 from .acceptance import acceptance_context
 from .commitments import promise_context
@@ -233,8 +235,6 @@ def _detail_context(request, application, *, bound=None) -> dict:
     is_owner = application.customer_id == user.pk
     permit_summary = None
     if is_owner and any(c.stage in PERMIT_STAGES for c in clocks):
-        from approvals.selectors import permit_stage_summary
-
         permit_summary = permit_stage_summary(application)
     steps, overall = customer_steps(application, clocks, permit_summary)
     # Everyone sees the predicted completion; 超期风险 is the units' business (staff and supervisors).
@@ -310,8 +310,6 @@ def _detail_context(request, application, *, bound=None) -> dict:
         if rating is None and can(user, "applications.rate_service", application):
             context["rating_form"] = bound.get("rating") or RatingForm(prefix="rating")
     if application.needs_permits:
-        from approvals.selectors import tasks_visible_to
-
         context["permit_tasks"] = list(
             tasks_visible_to(user)
             .filter(application=application)
@@ -320,8 +318,6 @@ def _detail_context(request, application, *, bound=None) -> dict:
         )
     if user.is_staff_member and not is_owner and application.state != S.DRAFT:
         # 督办 orders are internal: staff and supervisors who may see the case read them, customers never.
-        from supervision.figures import orders_for_application
-
         # Only the orders one may open: a department does not read what was ordered of another unit.
         orders = orders_for_application(application)
         context["orders"] = [order for order in orders if can(user, "supervision.view_order", order)]

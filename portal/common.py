@@ -27,6 +27,7 @@ from applications.models import (
     ApplicationState,
     Document,
 )
+from deadlines.calendar import local_date
 from deadlines.models import Level, StageCode
 
 
@@ -146,6 +147,4 @@ def detail_queryset(user):
 def promised_day(due_at):
     """The last day of a deadline: a stage due at 24:00 on the 1st (stored as 00:00 on the 2nd) is
     promised for the 1st (Asia/Shanghai)."""
-    from deadlines.calendar import local_date
-
     return local_date(due_at - timedelta(microseconds=1)) if due_at else None

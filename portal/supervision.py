@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Organisation
 from accounts.permissions import can
 from applications.models import Application, ApplicationState, DocumentKind, required_materials
+from deadlines.calendar import add_working_days_lenient
 from deadlines.models import CreditRecord, Level, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage, rules_for
 from supervision import credit, drilldown, exports, services
@@ -264,8 +265,6 @@ def order_issue(request, clock_pk):
     if not can(request.user, "supervision.issue_order", clock):
         raise PermissionDenied
     application = get_object_or_404(Application, pk=clock.subject_id)
-    from deadlines.calendar import add_working_days_lenient
-
     initial_due = add_working_days_lenient(timezone.localdate(), 3).day
     form = OrderIssueForm(request.POST or None, initial={"reply_due": initial_due})
     if request.method == "POST" and form.is_valid():
