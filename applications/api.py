@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.middleware import client_ip
 from hhht_power.drf import FormParser, MultiPartParser
+from hhht_power.logs import bind_case
 from hhht_power.media import private_file_response
 
 from . import selectors, services
@@ -257,6 +258,7 @@ def detail_data(request, pk) -> dict:
     application = detail_queryset(request.user).filter(pk=pk).first()
     if application is None:
         raise Http404
+    bind_case(application)
     application.stages = selectors.stages_of(application)
     return ApplicationDetailSerializer(application, context={"request": request}).data
 

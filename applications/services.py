@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts.permissions import can
+from hhht_power.logs import bind_case
 
 from . import validation as v
 from .models import (
@@ -533,7 +534,9 @@ def _clocks():
 
 
 def _locked(application_id) -> Application:
-    return Application.objects.select_for_update(of=("self",)).get(pk=application_id)
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
+    bind_case(application)
+    return application
 
 
 def _require_state(application, method):

@@ -25,6 +25,7 @@ from applications.validation import check_file
 from deadlines import clocks
 from deadlines.clocks import clocks_for
 from deadlines.notifications import notify
+from hhht_power.logs import bind_case
 
 from .models import (
     ISSUE_STAGES,
@@ -209,6 +210,7 @@ def task_transition(
         application_id = ApprovalTask.objects.values_list("application_id", flat=True).get(pk=task_id)
         # The case row first: every task of a case is worked one at a time (the join runs once).
         application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
+        bind_case(application)
         task = ApprovalTask.objects.select_for_update(of=("self",)).prefetch_related("parts").get(pk=task_id)
         task.application = application
         if not can(actor, f"approvals.{name}", task):

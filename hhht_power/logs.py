@@ -3,9 +3,9 @@ over the standard library's records, so every module keeps ``logging.getLogger(_
 
 Each line written while a request is served carries its ``request_id`` (nginx's ``X-Request-ID``, or a new
 one; sent back in the response), the signed-in ``user_id`` (never a name or phone) and, on a case's
-pages and API, its ``case_id``. A Celery task enqueued by the request carries the same context in a
-message header, and the worker's lines for that task carry it too. Personal numbers are masked by
-``accounts.masking`` as in every log.
+pages and API, its ``case_id`` and, once the case is read, its ``case_number`` (``bind_case``). A Celery
+task enqueued by the request carries the same context in a message header, and the worker's lines for that
+task carry it too. Personal numbers are masked by ``accounts.masking`` as in every log.
 """
 
 import logging
@@ -22,7 +22,7 @@ from accounts.masking import mask_text
 logger = logging.getLogger("hhht_power.requests")
 
 HEADER = "hhht_log_context"  # the Celery message header carrying the context
-CONTEXT = ("request_id", "user_id", "case_id")
+CONTEXT = ("request_id", "user_id", "case_id", "case_number")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 # The routes of a case: their ``pk`` is the case's id.
 _CASE_ROUTES = re.compile(r"^(api/v1/)?applications/<int:pk>/")
@@ -124,6 +124,14 @@ class RequestContextMiddleware:
         match = request.resolver_match
         if match is not None and "pk" in view_kwargs and _CASE_ROUTES.match(match.route):
             bind_contextvars(case_id=view_kwargs["pk"])
+
+
+def bind_case(application) -> None:
+    """The lines written from now on, and the tasks enqueued, name the case ``application`` (its id and,
+    once submitted, its number)."""
+    bind_contextvars(case_id=application.pk)
+    if application.number:
+        bind_contextvars(case_number=application.number)
 
 
 def task_headers(headers: dict) -> None:

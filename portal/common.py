@@ -29,6 +29,7 @@ from applications.models import (
 )
 from deadlines.calendar import local_date
 from deadlines.models import Level, StageCode
+from hhht_power.logs import bind_case
 
 
 def wallet_choices(user, kinds) -> dict[str, list[Document]]:
@@ -133,7 +134,9 @@ QUEUE_OPEN = "open"
 
 def case_or_404(user, pk, qs=None) -> Application:
     qs = qs if qs is not None else selectors.applications_visible_to(user)
-    return get_object_or_404(qs, pk=pk)
+    application = get_object_or_404(qs, pk=pk)
+    bind_case(application)
+    return application
 
 
 def detail_queryset(user):

@@ -1,5 +1,5 @@
 """JSON logs: one request id from the API request into the notification task it causes, with the user
-id and the case, never a name or a phone."""
+id and the case (its id and number), never a name or a phone."""
 
 import base64
 import io
@@ -69,6 +69,7 @@ def test_request_id_follows_the_api_request_into_the_notification_task(api_as, f
     for line in [request, *task]:
         assert line["request_id"] == "req-20261205-0001"
         assert line["user_id"] == clerk.pk and line["case_id"] == case.pk
+        assert line["case_number"] == case.number
         assert line["level"] == "info" and line["timestamp"].endswith("Z")
     text = json_log.getvalue()
     assert "13912345678" not in text and "王小明" not in text and clerk.username not in text

@@ -128,6 +128,7 @@ def test_two_web_instances_behind_nginx_with_worker_and_beat(stack):
 
     entry = wait_for(delivery_logged, seconds=30, what="the delivery's log line", logs=[stack.log("worker")])
     assert entry["user_id"] == clerk.pk and entry["case_id"] == case.pk
+    assert entry["case_number"] == case.number
     # The beat runs its passes (the supervision summary among them).
     wait_for(
         FigureRefresh.objects.exists,
