@@ -93,6 +93,21 @@ class AppendOnlyEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionDenied(self.delete_refused)
 
+    @classmethod
+    def record(cls, subject, *, actor, name, from_state, at, reason="", data=None):
+        """Append to ``subject``'s history (a case or a task, just moved by transition ``name``) who did
+        it, when, from which state to its current one, why and with what data."""
+        return cls.objects.create(
+            **{cls.chain_field: subject},
+            actor=actor if getattr(actor, "pk", None) else None,
+            at=at,
+            transition=name,
+            from_state=from_state,
+            to_state=subject.state,
+            reason=reason or "",
+            data=data or {},
+        )
+
 
 def entry_digest(*, chain_id, prev_hash, at, actor_id, transition, from_state, to_state, reason, data) -> str:
     """SHA-256 of one entry's content and the previous entry's digest (canonical JSON, instants in UTC)."""

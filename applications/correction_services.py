@@ -14,7 +14,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.permissions import can
 
 from . import validation as v
-from .models import ApplicantType, ApplicationState, Voltage
+from .models import ApplicantType, ApplicationState, AuditEntry, Voltage
 
 CORRECTABLE_STATES = (ApplicationState.SUBMITTED, ApplicationState.ACCEPTED)
 FIELDS = ("applicant_type", "voltage", "power_sources")
@@ -82,7 +82,7 @@ def application_correct(*, application_id: int, actor, data: dict, at: datetime 
         services._decide_zero_investment(application)
         application.save()
         refitted = clocks_refit(subject=application, facts=application.case_facts(), at=at, actor=actor)
-        services._audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name="correct",

@@ -69,7 +69,7 @@ def second_return_approve(*, application_id: int, actor, reason: str, at=None) -
         approval = ReturnApproval.objects.create(
             application=application, approved_by=actor, approved_at=at, reason=reason
         )
-        services._audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name="approve_second_return",

@@ -23,7 +23,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.permissions import can
 
 from . import validation as v
-from .models import Application, ApplicationState
+from .models import Application, ApplicationState, AuditEntry
 from .pauses import Pause, PauseState
 
 S = ApplicationState
@@ -195,7 +195,7 @@ def pause_ask(
             pause.evidence_type = evidence_type
             pause.evidence.save("evidence", evidence, save=False)
         _save(pause)
-        entry = services._audit(
+        entry = AuditEntry.record(
             application,
             actor=actor,
             name=name,
@@ -270,7 +270,7 @@ def pause_answer(
             pause.state = PauseState.DECLINED
             name = "pause_decline"
         pause.save()
-        services._audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name=name,
@@ -351,7 +351,6 @@ def pause_requests_lapse(*, at: datetime | None = None) -> int:
     """Requests unanswered past their deadline lapse (the beat; idempotent). Returns how many lapsed."""
     at = at or timezone.now()
     lapsed = 0
-    services = _services()
     due = Pause.objects.filter(state=PauseState.REQUESTED, expires_at__lte=at).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
@@ -361,7 +360,7 @@ def pause_requests_lapse(*, at: datetime | None = None) -> int:
             application = Application.objects.get(pk=pause.application_id)
             pause.state, pause.answered_at = PauseState.LAPSED, pause.expires_at
             pause.save(update_fields=["state", "answered_at"])
-            services._audit(
+            AuditEntry.record(
                 application,
                 actor=None,
                 name="pause_lapse",

@@ -15,9 +15,9 @@ from accounts.models import RoleCode, User
 from accounts.permissions import can
 
 from . import validation as v
-from .models import Application, ApplicationState
+from .models import Application, ApplicationState, AuditEntry
 from .satisfaction import COMMENT_MAX, MAX_SCORE, MIN_SCORE, SatisfactionRating
-from .services import _audit, _locked
+from .services import _locked
 
 SCORE_INVALID = "score_invalid"
 ALREADY_RATED = "already_rated"
@@ -66,7 +66,7 @@ def application_rate(
                 )
         except IntegrityError:
             raise ValidationError({"score": [ValidationError(_("您已评价过此申请。"), code=ALREADY_RATED)]})
-        _audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name="rate",
@@ -111,7 +111,7 @@ def application_assign_manager(
         previous = application.account_manager_id
         application.account_manager = manager
         application.save(update_fields=["account_manager"])
-        _audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name="assign_manager",

@@ -23,7 +23,7 @@ from django_fsm import TransitionNotAllowed
 from accounts.permissions import can
 
 from . import validation as v
-from .models import Application, ApplicationState, DocumentKind, Voltage
+from .models import Application, ApplicationState, AuditEntry, DocumentKind, Voltage
 from .promises import Commitment, PromisedMaterial
 
 S = ApplicationState
@@ -154,7 +154,7 @@ def promised_materials_supply(
             raise ValidationError(
                 {"documents": [ValidationError(_("请上传承诺补交的资料。"), code=PROMISES_PENDING)]}
             )
-        services._audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name="supply_promised",
@@ -166,7 +166,7 @@ def promised_materials_supply(
             application.notice = []
             application.save(update_fields=["notice"])
             services._resume(application, actor=actor, at=at)
-            entry = services._audit(
+            entry = AuditEntry.record(
                 application,
                 actor=actor,
                 name="resume",
@@ -244,7 +244,7 @@ def _miss(application_id, *, at) -> int:
         evidence=str(MISSED_EVIDENCE % {"due": f"{due:%Y-%m-%d} 24:00", "kinds": labels}),
         recorded_at=at,
     )
-    services._audit(
+    AuditEntry.record(
         application,
         actor=None,
         name="promise_missed",

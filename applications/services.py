@@ -68,8 +68,6 @@ class UnknownTransition(Exception):
     """No transition of that name can be asked for."""
 
 
-
-
 # Documents -------------------------------------------------------------------------------------------
 def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
     """Store one checked document in ``owner``'s wallet under a server-generated name.
@@ -138,7 +136,7 @@ def application_create(*, customer, data: dict, at: datetime | None = None) -> A
             application.documents.set(
                 _wallet_fill(application, given=documents, today=timezone.localdate(at))
             )
-            _audit(
+            AuditEntry.record(
                 application,
                 actor=customer,
                 name="create",
@@ -175,7 +173,7 @@ def application_update(*, application_id: int, actor, data: dict, at: datetime |
         if documents is not None:
             application.documents.set(documents)
             changed.append("documents")
-        _audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name="update",
@@ -257,7 +255,9 @@ def application_resume(*, application_id: int, actor, at: datetime | None = None
             # A returned case resumes by being resubmitted.
             raise TransitionNotAllowed(_("计时未暂停。"))
         _resume(application, actor=actor, at=at)
-        entry = _audit(application, actor=actor, name="resume", from_state=application.state, at=at)
+        entry = AuditEntry.record(
+            application, actor=actor, name="resume", from_state=application.state, at=at
+        )
         _notify_customer(application, entry)
     return application
 
@@ -561,24 +561,11 @@ def _run(application, name, *, actor, at, reason="", data=None):
         application.save()
     except ConcurrentTransition:
         raise TransitionNotAllowed(_("该申请已被他人处理，请刷新后重试。"))
-    entry = _audit(
+    entry = AuditEntry.record(
         application, actor=actor, name=name, from_state=from_state, at=at, reason=reason, data=data or {}
     )
     _notify_customer(application, entry)
     return entry
-
-
-def _audit(application, *, actor, name, from_state, at, reason="", data=None) -> AuditEntry:
-    return AuditEntry.objects.create(
-        application=application,
-        actor=actor if getattr(actor, "pk", None) else None,
-        at=at,
-        transition=name,
-        from_state=from_state,
-        to_state=application.state,
-        reason=reason or "",
-        data=data or {},
-    )
 
 
 def _notify_customer(application, entry: AuditEntry):

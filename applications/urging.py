@@ -45,7 +45,7 @@ def application_urge(*, application_id: int, actor, at: datetime | None = None) 
             raise TransitionNotAllowed(_("今天已催办过，每个工作日可催办一次。"))
         n = len(earlier) + 1
         clock = running_stage(application)
-        services._audit(
+        AuditEntry.record(
             application,
             actor=actor,
             name="urge",

@@ -105,7 +105,7 @@ def permits_file(*, application, actor, at: datetime | None = None) -> ApprovalT
     last_round = ApprovalTask.objects.filter(application=application).aggregate(m=Max("round"))["m"] or 0
     task = _task_create(application, kind=K.WINDOW_INTAKE, round_=last_round + 1, actor=actor, at=at)
     granted = sorted(_granted_kinds(application))
-    _audit(
+    TaskAuditEntry.record(
         task, actor=actor, name="file", from_state="", at=at, data={"round": task.round, "granted": granted}
     )
     _notify_department(task, at=at)
@@ -255,7 +255,7 @@ def _accept_filing(task, application, *, actor, data, at):
             at=at,
             green_owner=green_owner if kind == K.GREEN_PERMIT else "",
         )
-        _audit(new, actor=actor, name="push", from_state="", at=at, data={"round": new.round})
+        TaskAuditEntry.record(new, actor=actor, name="push", from_state="", at=at, data={"round": new.round})
         _notify_department(new, at=at)
     _join_if_complete(application, actor=actor, at=at)
 
@@ -409,7 +409,7 @@ def _report_relocation(task, application, *, actor, data, at):
     # Relocated: the budget it needed was given (市园林建设服务中心's clock stops here at the latest).
     _joint_clock_finish(application, RELOCATION_BUDGET_STAGE, at=at, actor=actor, by_unit=False)
     fee = _task_create(application, kind=K.GREEN_FEE, round_=task.round, actor=actor, at=at)
-    _audit(fee, actor=actor, name="push", from_state="", at=at, data={"round": fee.round})
+    TaskAuditEntry.record(fee, actor=actor, name="push", from_state="", at=at, data={"round": fee.round})
     _notify_department(fee, at=at)
     if application.account_manager_id:
         notify(
@@ -521,19 +521,8 @@ def _run(task, name, *, actor, at, reason="", data=None) -> TaskAuditEntry:
         task.save()
     except ConcurrentTransition:
         raise TransitionNotAllowed(_("该审批事项已被他人处理，请刷新后重试。"))
-    return _audit(task, actor=actor, name=name, from_state=from_state, at=at, reason=reason, data=data)
-
-
-def _audit(task, *, actor, name, from_state, at, reason="", data=None) -> TaskAuditEntry:
-    return TaskAuditEntry.objects.create(
-        task=task,
-        actor=actor if getattr(actor, "pk", None) else None,
-        at=at,
-        transition=name,
-        from_state=from_state,
-        to_state=task.state,
-        reason=reason or "",
-        data=data or {},
+    return TaskAuditEntry.record(
+        task, actor=actor, name=name, from_state=from_state, at=at, reason=reason, data=data
     )
 
 
@@ -665,7 +654,7 @@ def shared_document_upload(
         except Exception:
             doc.file.delete(save=False)
             raise
-        _audit(
+        TaskAuditEntry.record(
             task,
             actor=actor,
             name="upload_document",
