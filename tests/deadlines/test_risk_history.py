@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.urls import reverse
 
 from applications.models import Application
 from deadlines.models import PolicyDocument, StageClock, StageNorm
-from deadlines.risk import MIN_SAMPLES, norms_refresh, refresh, risks_for
+from deadlines.risk import MIN_SAMPLES, _norm_rows, norms_refresh, percentile_disc, refresh, risks_for
 from tests.applications.factories import case_in_state
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +137,30 @@ def test_customer_and_staff_see_the_predicted_date_beside_the_promised_one(
         queue = client.get(reverse("applications:queue")).content.decode()
         row = queue.split(f'data-number="{designing.number}"')[1].split("</tr>")[0]
         assert '<span class="predicted-day">2026-11-30</span>' in row
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 19, 20, 21, 100])
+def test_the_percentile_without_postgresql_is_postgresqls_percentile_disc(size):
+    """make run's SQLite computes the norms in Python: the same observed values PostgreSQL picks."""
+    values = [(i * 37) % 23 for i in range(size)]
+    with connection.cursor() as cursor:
+        for fraction in (0.5, 0.9):
+            cursor.execute(
+                "SELECT percentile_disc(%s) WITHIN GROUP (ORDER BY v) FROM unnest(%s::int[]) AS v",
+                [fraction, values],
+            )
+            assert percentile_disc(values, fraction) == cursor.fetchone()[0]
+
+
+def test_the_norms_without_postgresql_are_the_same_rows(history):
+    norms_refresh(today=date(2026, 11, 3))
+    stored = {
+        (n.stage, n.limit_working_days, n.samples, n.median_working_days, n.p90_working_days)
+        for n in StageNorm.objects.all()
+    }
+    samples = [(stage, limit, days) for stage, (limit, elapsed) in HISTORY.items() for days in elapsed]
+    computed = {
+        (r["stage"], r["limit_working_days"], r["samples"], r["median"], r["p90"])
+        for r in _norm_rows(samples)
+    }
+    assert computed == stored
