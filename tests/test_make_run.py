@@ -1,6 +1,6 @@
-"""``make run``'s portal: on its embedded SQLite database (no PostgreSQL, no Redis) the demo data is seeded
-and every user's first pages answer. The suite itself runs on PostgreSQL, so without this test a
-PostgreSQL-only statement in the seeding or a page would break the first command a newcomer types."""
+"""``make run``'s portal: on its embedded SQLite database (no PostgreSQL, no Redis) the demo data is seeded,
+every user's first pages answer and the beat's tasks run. The suite itself runs on PostgreSQL, so without
+this test a PostgreSQL-only statement would break the first command a newcomer types."""
 
 import os
 import subprocess
@@ -32,6 +32,16 @@ for username, paths in PAGES.items():
         print("PAGE", username, path, client.get(path, follow=True).status_code)
 """
 
+# make run's worker runs the beat's tasks on the same database.
+TASKS = """
+from importlib import import_module
+from django.conf import settings
+
+for entry in settings.CELERY_BEAT_SCHEDULE.values():
+    module, name = entry["task"].rsplit(".", 1)
+    print("TASK", entry["task"], getattr(import_module(module), name).apply().state)
+"""
+
 
 def manage(*args, env, stdin=None):
     return subprocess.run(
@@ -45,7 +55,7 @@ def manage(*args, env, stdin=None):
     )
 
 
-def test_the_demo_seeds_and_every_users_pages_answer_on_sqlite(tmp_path):
+def test_the_demo_seeds_every_users_pages_answer_and_the_beat_runs_on_sqlite(tmp_path):
     keep = ("PATH", "HOME", "LANG", "VIRTUAL_ENV")
     env = {key: os.environ[key] for key in keep if key in os.environ}
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_DEBUG": "1"}
@@ -57,3 +67,7 @@ def test_the_demo_seeds_and_every_users_pages_answer_on_sqlite(tmp_path):
     answers = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("PAGE ")]
     assert len(answers) == 14, done.stdout
     assert [a for a in answers if a[2] != "200"] == []
+    done = manage("shell", env=env, stdin=TASKS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    states = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("TASK ")]
+    assert len(states) >= 7 and [s for s in states if s[1] != "SUCCESS"] == [], done.stdout
