@@ -198,6 +198,7 @@ def dashboard_sheets(figures, f):
             ],
         )
     )
+    sheets += pause_sheets(figures["pauses"])
     c = figures["indicators"]["commitments"]
     sheets.append(
         (
@@ -265,6 +266,63 @@ def dashboard_sheets(figures, f):
         )
     sheets.append(order_sheet(figures["orders"]["unclosed"], _("未办结督办单")))
     return sheets
+
+
+def pause_sheets(pauses) -> list:
+    """The dashboard's pause figures (``supervision.pauses``): per responsible unit, and the pauses asked
+    for in the last working day before the deadline."""
+    return [
+        (
+            _("暂停计时（按责任单位）"),
+            [
+                _("责任单位"),
+                _("暂停次数"),
+                _("其中外部原因"),
+                _("暂停工作日"),
+                _("暂停案件"),
+                _("办理案件"),
+                _("暂停案件占比（%）"),
+            ],
+            [
+                (
+                    r["org"].name,
+                    r["pauses"],
+                    r["external"],
+                    r["working_days"],
+                    r["cases"],
+                    r["cases_worked"],
+                    r["share"],
+                )
+                for r in pauses["by_unit"]
+            ],
+        ),
+        (
+            _("到期前最后一个工作日内申请的暂停"),
+            [
+                _("申请编号"),
+                _("环节"),
+                _("责任单位"),
+                _("原因"),
+                _("申请人"),
+                _("申请时间"),
+                _("环节到期"),
+                _("状态"),
+            ],
+            [
+                (
+                    p.application.number,
+                    StageCode(p.stage).label if p.stage in StageCode.values else p.stage,
+                    p.responsible_org.name if p.responsible_org else "",
+                    p.reason.label,
+                    str(p.requested_by) if p.requested_by else "",
+                    p.requested_at,
+                    p.stage_due_at,
+                    p.get_state_display(),
+                )
+                for p in pauses["near_deadline"]["rows"]
+            ],
+        ),
+    ]
 
 
 def _case_cells(clock) -> tuple:

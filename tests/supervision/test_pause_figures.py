@@ -16,9 +16,13 @@ For 市发展改革委 only C's construction: 1 pause, external, 2 days, 1 case 
 before a deadline, by anyone but the customer: E's request of 22 Oct, then C's of 15 Oct.
 """
 
+from datetime import datetime
+from io import BytesIO
+
 import pytest
 import time_machine
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from applications.pauses import Pause
 from deadlines.models import PauseReason
@@ -169,3 +173,16 @@ def test_the_dashboard_shows_them(client, ledger, gxj):
     listed = html.split('id="list-pauses-near-deadline"')[1].split("</table>")[0]
     assert listed.index(ledger.E.number) < listed.index(ledger.C.number)
     assert ledger.F.number not in listed and ledger.B.number not in listed
+
+
+def test_the_dashboard_export_has_them(client, ledger, gxj):
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(gxj)
+        response = client.get(reverse("supervision:dashboard"), {**PERIOD.params(), "export": "xlsx"})
+    book = load_workbook(BytesIO(response.content))
+    by_unit = list(book["暂停计时（按责任单位）"].iter_rows(min_row=2, values_only=True))
+    assert by_unit == [("市供电局", 3, 1, 4, 3, 7, 42.9)]
+    near = list(book["到期前最后一个工作日内申请的暂停"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in near] == [ledger.E.number, ledger.C.number]
+    requested_at, due_at = near[0][5:7]
+    assert requested_at == datetime(2026, 10, 22, 9, 0) and due_at == datetime(2026, 10, 23, 0, 0)
