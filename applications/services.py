@@ -67,8 +67,6 @@ class UnknownTransition(Exception):
     """No transition of that name can be asked for."""
 
 
-
-
 # Documents -------------------------------------------------------------------------------------------
 def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
     """Store one checked document in ``owner``'s wallet under a server-generated name.

@@ -100,7 +100,9 @@ class OrderIssueForm(BootstrapMixin, forms.Form):
     instruction = forms.CharField(
         label=_("督办事项"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
-    reply_due = forms.DateField(label=_("要求答复日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reply_due = forms.DateField(
+        label=_("要求答复日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class OrderTextForm(BootstrapMixin, forms.Form):

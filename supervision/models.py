@@ -13,7 +13,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from deadlines.models import StageCode
+from deadlines.models import Level, StageCode
 
 
 class OrderState(models.TextChoices):
@@ -70,6 +70,13 @@ class SupervisionOrder(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return _("督办单 #%(id)s") % {"id": self.pk}
+
+    @property
+    def level_at_issue_label(self) -> str:
+        """The clock's level when the order was issued, as people read it (超期, 严重超期)."""
+        return (
+            Level(self.level_at_issue).label if self.level_at_issue in Level.values else self.level_at_issue
+        )
 
     @transition(state, source=OrderState.OPEN, target=OrderState.ANSWERED)
     def answer(self):

@@ -54,11 +54,26 @@ def test_errors_in_english_when_asked(api_client):
     assert "mobile" in response.json()["phone"][0].lower()
 
 
-def test_browser_registration_signs_the_customer_in(client):
+def test_browser_registration_signs_the_customer_in(client, settings):
+    import re
+
+    from deadlines.sms import FakeSmsBackend
+
+    settings.SMS_BACKEND = "deadlines.sms.FakeSmsBackend"
+    FakeSmsBackend.reset()
     page = client.get("/accounts/register/")
     assert "注册用电客户账户" in page.content.decode()
-    data = {"username": "zhaoliu", "real_name": "赵六", "phone": "+86 138 4711 2346",
-            "password": "Hohhot-Power-77", "password2": "Hohhot-Power-77"}
+    client.post("/accounts/sms-code/", {"phone": "+86 138 4711 2346", "purpose": "register"})
+    code = re.search(r"\d{6}", FakeSmsBackend.outbox[-1][1]).group(0)
+    data = {
+        "username": "zhaoliu",
+        "real_name": "赵六",
+        "phone": "+86 138 4711 2346",
+        "sms_code": code,
+        "password": "Hohhot-Power-77",
+        "password2": "Hohhot-Power-77",
+        "consent": "on",
+    }
     response = client.post("/accounts/register/", data)
     assert response.status_code == 302
     user = User.objects.get(username="zhaoliu")
