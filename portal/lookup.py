@@ -21,7 +21,6 @@ from accounts.ratelimit import RateLimitThrottle, over_limit
 from applications import selectors
 from applications.models import Application, ApplicationState
 from approvals.selectors import permit_stage_summary
-from deadlines.calendar import CalendarYearMissing, add_working_days_lenient
 from deadlines.models import StageCode
 from deadlines.risk import risks_for
 
@@ -89,7 +88,8 @@ class LookupOut(serializers.Serializer):
     submitted_on = serializers.DateField(allow_null=True)
     promised_on = serializers.DateField(allow_null=True, help_text="承诺送电日期 (the overall commitment)")
     predicted_on = serializers.DateField(
-        allow_null=True, help_text="预计送电日期: today plus what the remaining stages need at their limits"
+        allow_null=True,
+        help_text="预计送电日期: the case page's predicted completion (median of what stages take)",
     )
     paused = serializers.BooleanField()
     steps = StepOut(many=True)
@@ -124,19 +124,12 @@ def _stage_out(row) -> dict:
     }
 
 
-def _predicted(application, clocks, overall) -> object:
-    """Today plus the working days the remaining stages need at their limits (``deadlines.risk``)."""
-    if overall is None or not overall["open"]:
+def _predicted(application, clocks) -> object:
+    """The predicted completion of an open case, as the case page shows it (``deadlines.risk``)."""
+    if not application.is_open or application.submitted_at is None:
         return None
-    today = timezone.localdate()
-    by_case = {application.pk: [c for c in clocks if c.finished_at is None and c.cancelled_at is None]}
-    risk = risks_for([application], today=today, clocks=by_case).get(application.pk)
-    if risk is None:
-        return None
-    try:
-        return add_working_days_lenient(today, risk.need).day
-    except CalendarYearMissing:
-        return None
+    risk = risks_for([application], today=timezone.localdate(), clocks={application.pk: clocks})
+    return risk[application.pk].predicted if application.pk in risk else None
 
 
 def public_progress(application) -> dict:
@@ -156,7 +149,7 @@ def public_progress(application) -> dict:
         "voltage": str(application.get_voltage_display()),
         "submitted_on": _local_day(application.submitted_at),
         "promised_on": promised_day(overall["clock"].due_at) if overall else None,
-        "predicted_on": _predicted(application, clocks, overall),
+        "predicted_on": _predicted(application, clocks),
         "paused": application.paused_at is not None and application.is_open,
         "steps": [
             {

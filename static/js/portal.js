@@ -47,9 +47,47 @@
   });
 })();
 
-// A form sending files shows an upload bar and cannot be sent twice while the browser uploads.
+// A form sending files is sent in the background so that its bar can show the percentage uploaded; the
+// answer (the next page, or the form again with its messages) then replaces the page as a plain submit
+// would, and the address follows the redirect. The form cannot be sent twice meanwhile.
 (function () {
   "use strict";
+
+  let pushed = false;
+
+  function english() { return document.documentElement.lang.startsWith("en"); }
+
+  function progressBar(form) {
+    const box = document.createElement("div");
+    box.className = "upload-progress mt-2 d-flex align-items-center gap-2";
+    const bar = document.createElement("progress");
+    bar.className = "flex-grow-1";
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", english() ? "Upload progress" : "上传进度");
+    const text = document.createElement("span");
+    text.className = "small upload-percent";
+    text.setAttribute("role", "status");
+    text.textContent = "0%";
+    box.append(bar, text);
+    form.appendChild(box);
+    return function (percent) {
+      bar.value = percent;
+      text.textContent = percent + "%";
+    };
+  }
+
+  function showAnswer(xhr) {
+    const answer = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+      window.history.pushState({ upload: true }, "", xhr.responseURL);
+      pushed = true;
+    }
+    document.title = answer.title;
+    document.body.replaceWith(document.adoptNode(answer.body));
+    if (window.htmx) { window.htmx.process(document.body); }
+    window.scrollTo(0, 0);
+  }
 
   document.addEventListener("submit", function (event) {
     const form = event.target;
@@ -57,30 +95,29 @@
     const files = Array.from(form.querySelectorAll("input[type=file]")).some(function (input) {
       return input.files && input.files.length > 0;
     });
-    if (!files || form.querySelector(".upload-progress")) return;
-    const bar = document.createElement("div");
-    bar.className = "progress mt-2 upload-progress";
-    bar.setAttribute("role", "progressbar");
-    const label = document.documentElement.lang.startsWith("en") ? "Uploading…" : "正在上传…";
-    bar.setAttribute("aria-label", label);
-    const fill = document.createElement("div");
-    fill.className = "progress-bar progress-bar-striped progress-bar-animated w-100";
-    fill.textContent = label;
-    bar.appendChild(fill);
-    form.appendChild(bar);
-    // Disabled after the submit has gathered the form's data, so the button's own value is still sent.
-    window.setTimeout(function () {
-      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
-    }, 0);
+    if (!files) return;
+    event.preventDefault();
+    if (form.dataset.uploading) return;
+    form.dataset.uploading = "1";
+    const data = new FormData(form, event.submitter || undefined);
+    const buttons = form.querySelectorAll("button[type=submit], button:not([type])");
+    buttons.forEach(function (b) { b.disabled = true; });
+    const show = progressBar(form);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action || window.location.href);
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) { show(Math.min(100, Math.floor((e.loaded * 100) / e.total))); }
+    });
+    xhr.addEventListener("load", function () { show(100); showAnswer(xhr); });
+    xhr.addEventListener("error", function () {
+      delete form.dataset.uploading;
+      buttons.forEach(function (b) { b.disabled = false; });
+      form.querySelector(".upload-progress").remove();
+      window.alert(english() ? "The upload failed: please try again." : "上传失败，请重试。");
+    });
+    xhr.send(data);
   });
 
-  // Back to the page from the history: the form can be sent again.
-  window.addEventListener("pageshow", function (event) {
-    if (!event.persisted) return;
-    document.querySelectorAll(".upload-progress").forEach(function (bar) {
-      const form = bar.closest("form");
-      bar.remove();
-      form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
-    });
-  });
+  // Back or forward past a page an upload put in the history: load it for real.
+  window.addEventListener("popstate", function () { if (pushed) { window.location.reload(); } });
 })();

@@ -92,3 +92,16 @@ def test_the_application_form_carries_a_qr_code_of_the_lookup_address(client, ca
     html = client.get(f"/applications/{case.pk}/form/").content.decode()
     assert 'id="lookup-qr"' in html and "<svg" in html
     assert f"http://testserver/lookup/?number={case.number}" in html
+
+
+def test_the_predicted_date_is_the_case_pages(api_client, client, case):
+    """One prediction rule (deadlines.risk): the lookup answers the date the case page shows."""
+    from deadlines.risk import risks_for
+
+    expected = risks_for([case], today=timezone.localdate())[case.pk].predicted
+    assert expected is not None
+    body = api_client.get(API, {"number": case.number, "phone": "4321"}).json()
+    assert body["predicted_on"] == expected.isoformat()
+    client.force_login(case.customer)
+    page = client.get(f"/applications/{case.pk}/").content.decode()
+    assert f'<strong class="predicted-day">{expected:%Y-%m-%d}</strong>' in page

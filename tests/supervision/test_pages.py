@@ -57,9 +57,9 @@ def test_dashboard_page_renders_tables_charts_and_drill_links(client, dataset, g
     assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
 
 
-# ... including the 超期风险 list (its rows; its cases and orders only when there are rows) and the pause
-# figures (per unit, and the pauses asked for near a deadline).
-DASHBOARD_QUERIES = 34
+# ... including the 超期风险 list (its rows; its cases and orders only when there are rows), the pause
+# figures (per unit, and the pauses asked for near a deadline) and the cases per district.
+DASHBOARD_QUERIES = 35
 
 
 def test_dashboard_query_count_does_not_grow_with_cases(client, dataset, gxj, django_assert_num_queries):
