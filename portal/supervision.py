@@ -258,7 +258,7 @@ def report(request):
         return exports.response(f"获得电力月度报告-{month:%Y-%m}.xlsx", exports.dashboard_sheets(figures, mf))
     prev = (month - timedelta(days=1)).replace(day=1)
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    base = {k: v for k, v in f.params().items() if k in ("category", "org")}
+    base = {k: v for k, v in f.params().items() if k in ("category", "org", "district")}
     return render(
         request,
         "supervision/report.html",
