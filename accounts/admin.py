@@ -69,7 +69,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "real_name", "email")
     filter_horizontal = ("roles", "groups", "user_permissions")
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("单位与角色"), {"fields": ("real_name", "phone", "organisation", "roles")}),
+        (
+            _("单位与角色"),
+            {"fields": ("real_name", "phone", "work_phone", "organisation", "roles", "reports_to")},
+        ),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("单位与角色"), {"fields": ("real_name", "phone", "organisation", "roles")}),

@@ -11,11 +11,15 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from . import sms_codes
 from .authentication import is_expired
+from .masking import mask_phone
 from .models import User
 from .serializers import (
     RegisteredUserSerializer,
     RegisterSerializer,
+    SmsCodeRequestSerializer,
+    SmsCodeSentSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
@@ -24,8 +28,27 @@ LOCKED_OUT = "locked_out"
 BAD_CREDENTIALS = "bad_credentials"
 
 
+class SmsCodeView(APIView):
+    """Send an SMS code to a mobile number (registration, sign-in or password reset), under the same
+    limits as the page's button."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=SmsCodeRequestSerializer, responses={202: SmsCodeSentSerializer})
+    def post(self, request):
+        serializer = SmsCodeRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = sms_codes.code_send(request=request, **serializer.validated_data)
+        body = {"phone": mask_phone(row.phone), "expires_in": int(sms_codes.CODE_TTL.total_seconds())}
+        return Response(SmsCodeSentSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+
 class RegisterView(APIView):
-    """A customer registers with username, password, mainland mobile number and name."""
+    """A customer registers with username, password, mainland mobile number, name, the SMS code sent to
+    that number and consent to the privacy notice."""
 
     permission_classes = [AllowAny]
     authentication_classes = []

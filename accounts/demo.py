@@ -43,4 +43,6 @@ def seed_accounts(*, password: str = DEFAULT_PASSWORD) -> list[User]:
         user.save()
         user.roles.set([roles[c] for c in role_codes])
         users.append(user)
+    # The account manager's work phone, shown to customers on their case page.
+    User.objects.filter(username="psb_demo", work_phone="").update(work_phone="0471-6931234")
     return users

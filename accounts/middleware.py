@@ -8,7 +8,8 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
+
+from .ratelimit import over_limit
 
 
 class PortalLocaleMiddleware(MiddlewareMixin):
@@ -77,7 +78,7 @@ class PrivateApiResponseMiddleware(MiddlewareMixin):
 
 class RejectNulMiddleware(MiddlewareMixin):
     """A NUL character in a page's query string or form field is never meant (PostgreSQL refuses to
-    store or compare it): the request gets a 400 page (templates/400.html) before any view reads it.
+    store or compare it): the request gets a 400 page (templates/errors/400.html) before any view reads it.
     The API answers for itself, field by field."""
 
     def process_request(self, request):
@@ -103,8 +104,8 @@ def _is_upload(request) -> bool:
 
 class RateLimitMiddleware(MiddlewareMixin):
     """Uploads (every multipart POST) per signed-in user and per client address, and registrations per
-    address, limited by ``settings.RATE_LIMITS`` through Django's cache (Redis in production: one count
-    for every worker and process). Over the limit: 429, in JSON for the API, a page otherwise."""
+    address, limited by ``settings.RATE_LIMITS`` (``accounts.ratelimit``). Over the limit: 429, in JSON
+    for the API, a page otherwise."""
 
     def process_request(self, request):
         if request.method != "POST":
@@ -116,8 +117,7 @@ class RateLimitMiddleware(MiddlewareMixin):
         else:
             return None
         for group, key in checks:
-            rate = settings.RATE_LIMITS[group]
-            if is_ratelimited(request, group=group, key=key, rate=rate, increment=True):
+            if over_limit(request, group, key=key):
                 return _too_many(request)
         return None
 
@@ -135,4 +135,5 @@ def _too_many(request):
     message = _("操作过于频繁，请稍后再试。")
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "code": "rate_limited"}, status=429)
-    return HttpResponse(render_to_string("429.html", {"message": message}, request=request), status=429)
+    page = render_to_string("errors/429.html", {"message": message}, request=request)
+    return HttpResponse(page, status=429)

@@ -95,6 +95,8 @@ class User(AbstractUser):
 
     real_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    # Staff: the number customers may call (shown on their case page as the account manager's).
+    work_phone = models.CharField(_("工作电话"), max_length=20, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("所属单位"),
@@ -108,6 +110,15 @@ class User(AbstractUser):
     # longer match (``get_session_auth_hash``) and the API token is deleted (``sign_out_everywhere``).
     credentials_version = models.PositiveIntegerField(_("凭据版本"), default=0, editable=False)
     api_token_used_at = models.DateTimeField(_("API令牌最近使用时间"), null=True, blank=True, editable=False)
+    # 直属领导: who follows up what this person's customers report (a low satisfaction rating).
+    reports_to = models.ForeignKey(
+        "self",
+        verbose_name=_("直属领导"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -197,3 +208,29 @@ def _roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not reverse:
         instance.__dict__.pop("role_codes", None)
         instance.refresh_from_db(fields=["credentials_version"])
+
+
+class PhoneCode(models.Model):
+    """A one-time SMS verification code 短信验证码 for a mobile number and one purpose. Only a keyed hash
+    of the code is stored; it expires (``expires_at``), is used once, and allows a few wrong tries."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("注册")
+        LOGIN = "login", _("登录")
+        RESET = "reset", _("找回密码")
+
+    phone = models.CharField(_("手机号码"), max_length=11)
+    purpose = models.CharField(_("用途"), max_length=10, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("发送时间"))
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="phonecode_lookup")]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -25,6 +25,7 @@ NAV_ITEMS = [
     ),
     ("deadlines:inbox", _("消息"), None),
     ("supervision:guide", _("办电指南"), "public"),
+    ("lookup", _("办件查询"), "public"),
     ("admin:index", _("管理后台"), {RoleCode.ADMIN}),
 ]
 

@@ -2,7 +2,7 @@
 moved through the real services (clocks, audit, notifications) at instants in the past. Idempotent: a
 customer who already has cases gets nothing more."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -19,6 +19,25 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
+
+
+OFFICE_OPENS, OFFICE_CLOSES = time(9, 0), time(17, 30)
+
+
+def office_hours(at: datetime) -> datetime:
+    """``at`` if it falls in office hours of a working day (local time), else the next opening at 09:30:
+    demo history reads like a bureau's day, not 01:30 on a Sunday."""
+    from deadlines.calendar import is_working_day
+
+    local = timezone.localtime(at)
+    day = local.date()
+    if is_working_day(day) and OFFICE_OPENS <= local.time() <= OFFICE_CLOSES:
+        return at
+    if local.time() > OFFICE_CLOSES or not is_working_day(day):
+        day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(9, 30)))
 
 
 def _resident_id(n):
@@ -183,7 +202,7 @@ def seed(*, stdout):
         if fields["voltage"] == "high":
             kinds += [DocumentKind.CAPACITY_LIST, DocumentKind.PROJECT_APPROVAL]
         start = timezone.now() - timedelta(days=days_ago or 0)
-        at = timezone.localtime(start).replace(hour=9, minute=30, second=0, microsecond=0)
+        at = office_hours(timezone.localtime(start).replace(hour=9, minute=30, second=0, microsecond=0))
         with transaction.atomic():
             data["documents"] = [d.pk for d in wallet_documents(customer, kinds)]
             application = services.application_create(customer=customer, data=data, at=at)
@@ -192,6 +211,33 @@ def seed(*, stdout):
                 services.application_transition(
                     application_id=application.pk, name=name, actor=actor, data=step_data, at=at
                 )
-                at += timedelta(days=max(1, (days_ago or 1) // (len(steps) + 1)))
+                step = timedelta(days=max(1, (days_ago or 1) // (len(steps) + 1)))
+                at = min(office_hours(at + step), max(at, timezone.now() - timedelta(minutes=5)))
         created += 1
-    stdout.write(f"applications: {created} demo cases created.")
+    slots = _open_meter_slots(staff) if staff is not None else 0
+    stdout.write(f"applications: {created} demo cases created, {slots} meter-visit slots opened.")
+
+
+def _open_meter_slots(staff, days=3) -> int:
+    """Meter-visit slots on the next working days (mornings and afternoons), unless some are open."""
+    from deadlines.calendar import is_working_day
+
+    from .appointments import MeterVisitSlot
+
+    now = timezone.now()
+    if MeterVisitSlot.objects.filter(starts_at__gt=now).exists():
+        return 0
+    day, opened = timezone.localdate(), 0
+    while opened < days * 2:
+        day += timedelta(days=1)
+        if not is_working_day(day):
+            continue
+        for start, end in ((time(9, 0), time(11, 30)), (time(14, 0), time(17, 0))):
+            MeterVisitSlot.objects.create(
+                starts_at=timezone.make_aware(datetime.combine(day, start)),
+                ends_at=timezone.make_aware(datetime.combine(day, end)),
+                capacity=2,
+                opened_by=staff,
+            )
+            opened += 1
+    return opened

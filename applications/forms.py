@@ -13,11 +13,12 @@ from .models import (
     GENERATED_KINDS,
     ApplicantType,
     Business,
+    District,
     DocumentKind,
     Voltage,
     required_materials,
 )
-from .satisfaction import MAX_SCORE, MIN_SCORE
+from .satisfaction import MAX_SCORE, MIN_SCORE, RATING_TAGS, SCORE_LABELS
 
 # Why the case needs each material (shown beside it on the application form).
 MATERIAL_REASONS = {
@@ -114,7 +115,10 @@ class ApplicationForm(PortalForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    address = forms.CharField(label=_("用电地址"), required=False, max_length=300)
+    district = forms.ChoiceField(
+        label=_("所在旗县区"), choices=[("", _("请选择"))] + District.choices, required=False
+    )
+    address = forms.CharField(label=_("用电地址（街道和门牌号）"), required=False, max_length=300)
     capacity_kva = forms.CharField(
         label=_("申请容量（kVA）"),
         required=False,
@@ -159,13 +163,25 @@ def parse_valid_until(raw: str):
 class RatingForm(PortalForm):
     score = forms.TypedChoiceField(
         label=_("满意度"),
-        choices=[(str(i), str(i)) for i in range(MAX_SCORE, MIN_SCORE - 1, -1)],
+        choices=[(str(i), SCORE_LABELS[i]) for i in range(MAX_SCORE, MIN_SCORE - 1, -1)],
         required=False,
         widget=forms.RadioSelect,
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("评价原因（可多选）"),
+        choices=RATING_TAGS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     comment = forms.CharField(
         label=_("评价内容（选填）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class VisitBookingForm(PortalForm):
+    """预约装表: the slot picked by the customer (the choices are the open slots, shown by the page)."""
+
+    slot = forms.CharField(label=_("装表时段"), required=False)
 
 
 class AssignManagerForm(PortalForm):
@@ -268,6 +284,31 @@ class ConnectForm(TransitionForm):
 
     def service_data(self) -> dict:
         return {"meter_number": self.raw("meter_number")}
+
+
+# Why a customer withdraws (撤回申请), offered as a list; the reason is recorded in the case history.
+WITHDRAW_REASONS = [
+    ("no_longer_needed", _("暂不需要用电")),
+    ("wrong_details", _("申请信息填写有误，将重新申请")),
+    ("too_slow", _("办理时间太长")),
+    ("too_costly", _("费用超出预期")),
+    ("other_channel", _("已通过其他渠道办理")),
+    ("other", _("其他原因")),
+]
+
+
+class WithdrawForm(TransitionForm):
+    reason_code = forms.ChoiceField(
+        label=_("撤回原因"), choices=WITHDRAW_REASONS, required=False, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("补充说明（选填）"), required=False, max_length=200)
+
+    def service_data(self) -> dict:
+        label = dict(WITHDRAW_REASONS).get(self.raw("reason_code"))
+        parts = [str(label)] if label else []
+        if self.raw("note"):
+            parts.append(self.raw("note"))
+        return {"reason": "：".join(parts)}
 
 
 class ReasonForm(TransitionForm):

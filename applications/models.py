@@ -46,6 +46,7 @@ APPLICATION_FIELDS = (
     "applicant_name",
     "id_number",
     "contact_phone",
+    "district",
     "address",
     "capacity_kva",
     "account_number",
@@ -53,6 +54,46 @@ APPLICATION_FIELDS = (
 )
 # States in which the case has been submitted and its clocks may run.
 WORKED_STATES = [s.value for s in S if s not in CLOSED_STATES and s != S.DRAFT]
+
+
+class District(models.TextChoices):
+    """Hohhot's nine districts, banners and counties 旗县区 (where the supply address is)."""
+
+    XINCHENG = "xincheng", _("新城区")
+    HUIMIN = "huimin", _("回民区")
+    YUQUAN = "yuquan", _("玉泉区")
+    SAIHAN = "saihan", _("赛罕区")
+    TUMED_LEFT = "tumed_left", _("土默特左旗")
+    TOGTOH = "togtoh", _("托克托县")
+    HORINGER = "horinger", _("和林格尔县")
+    QINGSHUIHE = "qingshuihe", _("清水河县")
+    WUCHUAN = "wuchuan", _("武川县")
+
+
+# The Chinese names, as they appear in a written address (full names first, then everyday ones).
+DISTRICT_NAMES = {
+    "新城区": "xincheng",
+    "回民区": "huimin",
+    "玉泉区": "yuquan",
+    "赛罕区": "saihan",
+    "土默特左旗": "tumed_left",
+    "托克托县": "togtoh",
+    "和林格尔县": "horinger",
+    "清水河县": "qingshuihe",
+    "武川县": "wuchuan",
+    # Names in everyday use.
+    "土左旗": "tumed_left",
+    "托县": "togtoh",
+    "和林格尔": "horinger",
+    "清水河": "qingshuihe",
+    "武川": "wuchuan",
+    "金桥开发区": "saihan",
+}
+
+
+def district_of(address: str) -> str:
+    """The district code named in a written address, or "" when it names none."""
+    return next((code for name, code in DISTRICT_NAMES.items() if name in (address or "")), "")
 
 
 class Business(models.TextChoices):
@@ -220,6 +261,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     applicant_name = models.CharField(_("申请人名称"), max_length=100)
     id_number = models.CharField(_("证件号码"), max_length=18)
     contact_phone = models.CharField(_("联系电话"), max_length=11)
+    district = models.CharField(_("所在旗县区"), max_length=20, choices=District.choices, blank=True)
     address = models.CharField(_("用电地址"), max_length=200)
     address_key = models.CharField(_("地址比对键"), max_length=200, editable=False)
     capacity_kva = models.DecimalField(_("申请容量（kVA）"), max_digits=10, decimal_places=2)
@@ -462,8 +504,10 @@ def timeline(application: Application) -> list[AuditEntry]:
     )
 
 
-# The pause ledger, the 告知承诺, the approvals of a second return and the satisfaction rating live in
-# their own modules; imported here so that Django sees the models.
+# The pause ledger, the 告知承诺, the approvals of a second return, the satisfaction rating and the
+# meter-installation appointments 预约装表 live in their own modules; imported here so that Django sees
+# the models.
+from .appointments import MeterVisitBooking, MeterVisitSlot  # noqa: E402, F401
 from .pauses import Pause  # noqa: E402, F401
 from .promises import Commitment, PromisedMaterial  # noqa: E402, F401
 from .returns import ReturnApproval  # noqa: E402, F401

@@ -16,7 +16,7 @@ from accounts.permissions import can
 
 from . import validation as v
 from .models import Application, ApplicationState, AuditEntry
-from .satisfaction import COMMENT_MAX, MAX_SCORE, MIN_SCORE, SatisfactionRating
+from .satisfaction import COMMENT_MAX, LOW_SCORE, MAX_SCORE, MIN_SCORE, RATING_TAGS, SatisfactionRating
 from .services import _locked
 
 SCORE_INVALID = "score_invalid"
@@ -25,15 +25,20 @@ NOT_AN_ACCOUNT_MANAGER = "not_an_account_manager"
 
 
 def application_rate(
-    *, application_id: int, actor, score, comment: str = "", at: datetime | None = None
+    *, application_id: int, actor, score, comment: str = "", tags=(), at: datetime | None = None
 ) -> SatisfactionRating:
-    """The customer rates its connected case once (1 to 5, optional comment).
+    """The customer rates its connected case once (1 to 5, reason tags, optional comment). A low rating
+    (``LOW_SCORE`` or less) is sent to the account manager's superior for a follow-up 回访.
 
     Raises PermissionDenied (not the case's customer), TransitionNotAllowed (not connected yet) and
-    ValidationError (``score_invalid``, ``too_long``, ``already_rated``).
+    ValidationError (``score_invalid``, ``too_long``, ``already_rated``, ``invalid_choice``).
     """
     at = at or timezone.now()
     errors = {}
+    known = {code for code, _label in RATING_TAGS}
+    tags = list(dict.fromkeys(str(t) for t in (tags or ())))
+    if any(t not in known for t in tags):
+        errors["tags"] = [ValidationError(_("无效的评价标签。"), code=v.INVALID_CHOICE)]
     try:
         score = int(str(score).strip())
         if not MIN_SCORE <= score <= MAX_SCORE:
@@ -62,7 +67,12 @@ def application_rate(
         try:
             with transaction.atomic():
                 rating = SatisfactionRating.objects.create(
-                    application=application, customer=actor, score=score, comment=comment, rated_at=at
+                    application=application,
+                    customer=actor,
+                    score=score,
+                    comment=comment,
+                    tags=tags,
+                    rated_at=at,
                 )
         except IntegrityError:
             raise ValidationError({"score": [ValidationError(_("您已评价过此申请。"), code=ALREADY_RATED)]})
@@ -72,9 +82,48 @@ def application_rate(
             name="rate",
             from_state=application.state,
             at=at,
-            data={"score": score, "comment": comment},
+            data={"score": score, "comment": comment, "tags": tags},
         )
+        if score <= LOW_SCORE:
+            _follow_up_low_rating(application, rating, at=at)
     return rating
+
+
+LOW_RATING_TITLE = _("低分评价待回访：申请 %(number)s 客户评价“%(score)s”")
+
+
+def follow_up_recipients(application) -> list[User]:
+    """Who follows up a low rating: the account manager's superior 直属领导, else the leaders of the
+    manager's organisation; without an account manager, the bureau's leaders."""
+    manager = application.account_manager
+    if manager is not None and manager.reports_to_id and manager.reports_to.is_active:
+        return [manager.reports_to]
+    org_id = manager.organisation_id if manager is not None else None
+    leaders = User.objects.filter(is_active=True, roles__code=RoleCode.LEADER)
+    if org_id is not None:
+        leaders = leaders.filter(organisation_id=org_id)
+    else:
+        leaders = leaders.filter(roles__code=RoleCode.PSB_STAFF)
+    return list(leaders.distinct())
+
+
+def _follow_up_low_rating(application, rating, *, at) -> None:
+    from django.urls import reverse
+
+    from deadlines.notifications import notify
+
+    labels = "、".join(rating.tag_labels)
+    body = "；".join(part for part in (labels, rating.comment) if part)
+    notify(
+        recipients=follow_up_recipients(application),
+        kind="low_rating",
+        title=str(LOW_RATING_TITLE % {"number": application.number, "score": rating.score_label}),
+        body=body,
+        url=reverse("applications:detail", kwargs={"pk": application.pk}),
+        subject=application,
+        dedupe_key=f"rating:{rating.pk}:low",
+        at=at,
+    )
 
 
 def account_managers():

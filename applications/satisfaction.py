@@ -14,6 +14,29 @@ from django.utils.translation import gettext_lazy as _
 MIN_SCORE = 1
 MAX_SCORE = 5
 COMMENT_MAX = 500
+# A rating at or below this is followed up by the account manager's superior 回访.
+LOW_SCORE = 2
+
+SCORE_LABELS = {
+    5: _("非常满意"),
+    4: _("满意"),
+    3: _("一般"),
+    2: _("不满意"),
+    1: _("非常不满意"),
+}
+
+# Why the customer rates as it does: tags it may tick (codes stored, labels shown).
+RATING_TAGS = (
+    ("fast", _("办理速度快")),
+    ("online", _("全程网上办，不用跑腿")),
+    ("friendly", _("服务热情周到")),
+    ("clear", _("进度和要求告知清楚")),
+    ("slow", _("办理时间长")),
+    ("trips", _("多次跑腿或重复提交材料")),
+    ("unclear", _("进度和要求不清楚")),
+    ("attitude", _("服务态度差")),
+    ("cost", _("收费不透明")),
+)
 
 
 class SatisfactionRating(models.Model):
@@ -32,6 +55,7 @@ class SatisfactionRating(models.Model):
         _("满意度"), validators=[MinValueValidator(MIN_SCORE), MaxValueValidator(MAX_SCORE)]
     )
     comment = models.TextField(_("评价内容"), max_length=COMMENT_MAX, blank=True)
+    tags = models.JSONField(_("评价标签"), default=list, blank=True)
     rated_at = models.DateTimeField(_("评价时间"), default=timezone.now)
 
     class Meta:
@@ -46,3 +70,12 @@ class SatisfactionRating(models.Model):
 
     def __str__(self):
         return f"{self.application_id}: {self.score}"
+
+    @property
+    def score_label(self) -> str:
+        return SCORE_LABELS.get(self.score, str(self.score))
+
+    @property
+    def tag_labels(self) -> list[str]:
+        labels = dict(RATING_TAGS)
+        return [str(labels[t]) for t in self.tags if t in labels]

@@ -43,7 +43,8 @@ def works_case(user, application):
 class Step:
     """``label``: the button and the timeline. ``message``: what the customer is told (``%(number)s`` is
     the case number), if anything. ``rule`` and ``form``: only for a transition a user runs by name;
-    ``danger``: it returns or closes the case (shown last, behind a confirmation)."""
+    ``danger``: it returns or closes the case (shown last); ``confirm``: the consequence a confirmation
+    names before the case is closed for good."""
 
     name: str
     label: str
@@ -51,6 +52,7 @@ class Step:
     rule: rules.Predicate | None = None
     form: type[forms.TransitionForm] | None = None
     danger: bool = False
+    confirm: str | None = None
 
     @property
     def by_user(self) -> bool:
@@ -119,8 +121,9 @@ STEPS = (
         _("撤回申请"),
         _("您的用电申请 %(number)s 已撤回。"),
         is_owner_customer,
-        forms.ReasonForm,
+        forms.WithdrawForm,
         danger=True,
+        confirm=_("撤回后本申请即告终止，不能恢复；如仍需用电，须重新提交申请。"),
     ),
     Step(
         "terminate",
@@ -129,6 +132,7 @@ STEPS = (
         works_case,
         forms.ReasonForm,
         danger=True,
+        confirm=_("终止后本申请即告办结为“已终止”，全部计时撤销，客户将收到通知，不能恢复。"),
     ),
     Step("pause", _("暂停计时"), _("您的用电申请 %(number)s 正在等待您的处理，计时已暂停。")),
     Step("pause_request", _("申请暂停计时（待确认）")),

@@ -24,10 +24,12 @@ from .models import (
     Application,
     ApplicationState,
     Business,
+    District,
     Document,
     DocumentKind,
     PolicyParameter,
     Voltage,
+    district_of,
     normalise_address,
 )
 
@@ -111,7 +113,8 @@ def clean_application(*, customer, data: dict, instance: Application | None = No
     Raises ValidationError({field: [...]}) listing every problem at once.
     """
     if instance is not None:
-        merged = {f: getattr(instance, f) for f in APPLICATION_FIELDS}
+        # A case from before districts were asked has none: it is read from the address then.
+        merged = {f: getattr(instance, f) for f in APPLICATION_FIELDS if f != "district" or instance.district}
         merged.update({k: v for k, v in data.items()})
         data = merged
     errors: dict[str, list] = {}
@@ -121,6 +124,7 @@ def clean_application(*, customer, data: dict, instance: Application | None = No
     _choice(errors, cleaned, data, "applicant_type", ApplicantType)
     _text(errors, cleaned, data, "applicant_name", 100)
     _text(errors, cleaned, data, "address", 200)
+    _clean_district(errors, cleaned, data)
 
     voltage = cleaned.get("voltage")
     sources = data.get("power_sources")
@@ -168,6 +172,22 @@ def clean_application(*, customer, data: dict, instance: Application | None = No
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _clean_district(errors, cleaned, data):
+    """The district 旗县区: required when the form asks for it (``district`` given; left blank, it is read
+    from the written address if that names one), else read from the address (API clients that send
+    only ``address``)."""
+    if "district" in data and data["district"] is not None:
+        value = str(data["district"]).strip() or district_of(cleaned.get("address", ""))
+        if not value:
+            errors["district"] = [_err(_("请选择所在旗县区。"), REQUIRED)]
+        elif value not in District.values:
+            errors["district"] = [_err(_("请选择有效的选项。"), INVALID_CHOICE)]
+        else:
+            cleaned["district"] = value
+    else:
+        cleaned["district"] = district_of(cleaned.get("address", ""))
 
 
 def _clean_capacity(errors, cleaned, data, voltage, applicant_type):

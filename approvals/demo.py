@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications import services as case_services
-from applications.demo import PNG, credit_code, wallet_documents
+from applications.demo import PNG, credit_code, office_hours, wallet_documents
 from applications.models import Application, DocumentKind
 
 from . import services
@@ -32,11 +32,12 @@ def seed(*, stdout):
         stdout.write("approvals: demo permit case already there.")
         return
     now = timezone.localtime()
-    at = (now - timedelta(days=7)).replace(hour=9, minute=30, second=0, microsecond=0)
+    at = office_hours((now - timedelta(days=12)).replace(hour=9, minute=30, second=0, microsecond=0))
 
     def later(hours=2):
+        """The next step, in office hours, never after now."""
         nonlocal at
-        at += timedelta(hours=hours)
+        at = min(office_hours(at + timedelta(hours=hours)), max(at, now - timedelta(minutes=5)))
         return at
 
     with transaction.atomic():

@@ -47,7 +47,8 @@ reviews_task = is_reviewer & is_task_department
 class TaskStep:
     """``label``: the button and the history. ``rule``, ``form`` and ``case_states`` (the case states in
     which it may run): only for a transition a user runs by name; ``danger``: it refuses or returns
-    (shown last, behind a confirmation)."""
+    (shown last); ``confirm``: the consequence a confirmation names before a decision that cannot be
+    undone."""
 
     name: str
     label: str
@@ -55,6 +56,7 @@ class TaskStep:
     form: type[forms.PortalForm] | None = None
     case_states: tuple[str, ...] = ()
     danger: bool = False
+    confirm: str | None = None
 
     @property
     def by_user(self) -> bool:
@@ -65,6 +67,7 @@ class TaskStep:
 # case is built.
 STEPS = (
     TaskStep("create", _("创建")),
+    TaskStep("file", _("报审（提交施工许可申请）")),
     TaskStep("push", _("推送至本部门")),
     TaskStep(
         "accept_filing",
@@ -82,7 +85,15 @@ STEPS = (
         (A.APPROVING,),
     ),
     TaskStep("grant", _("准予许可（出件）"), reviews_task, forms.GrantForm, (A.APPROVING,)),
-    TaskStep("refuse", _("不予许可"), reviews_task, forms.ReasonForm, (A.APPROVING,), danger=True),
+    TaskStep(
+        "refuse",
+        _("不予许可"),
+        reviews_task,
+        forms.ReasonForm,
+        (A.APPROVING,),
+        danger=True,
+        confirm=_("不予许可后，本案其他审批事项一并撤销，外线方案退回电网企业重新设计，不能撤回。"),
+    ),
     TaskStep(
         "return_for_correction",
         _("退回补正"),

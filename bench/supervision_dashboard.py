@@ -326,13 +326,13 @@ def table_digest(connection):
     with connection.cursor() as c:
         c.execute(
             "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT month, stage, category, "
-            "responsible_org_id, coordinating_org_id, case_coords, case_resps, elapsed, late, n "
+            "district, responsible_org_id, coordinating_org_id, case_coords, case_resps, elapsed, late, n "
             "FROM supervision_stagemonth) t"
         )
         stages = c.fetchone()[0]
         c.execute(
             "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT axis, month, category, "
-            "case_coords, case_resps, state, score, n, zero_n, cost_sum, cost_n, "
+            "district, case_coords, case_resps, state, score, n, zero_n, cost_sum, cost_n, "
             "round(calendar_seconds::numeric, 3) FROM supervision_casemonth) t"
         )
         return stages, c.fetchone()[0]

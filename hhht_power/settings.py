@@ -350,12 +350,17 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-# Per hour unless said otherwise (django-ratelimit rates): uploads per user and per client address,
-# registrations per client address (the client address as accounts.middleware.client_ip reads it).
+# django-ratelimit rates (accounts.ratelimit): uploads per user and per client address, registrations
+# per client address (the client address as accounts.middleware.client_ip reads it), SMS codes per
+# mobile number (one a minute, five an hour) and per address, public case lookups per address.
 RATE_LIMITS = {
     "uploads-per-user": env.str("UPLOAD_RATE_PER_USER", default="60/h"),
     "uploads-per-address": env.str("UPLOAD_RATE_PER_ADDRESS", default="300/h"),
     "registrations": env.str("REGISTRATION_RATE_PER_ADDRESS", default="10/h"),
+    "sms-per-number-minute": "1/m",
+    "sms-per-number": env.str("SMS_RATE_PER_NUMBER", default="5/h"),
+    "sms-per-address": env.str("SMS_RATE_PER_ADDRESS", default="20/h"),
+    "lookups": env.str("LOOKUP_RATE_PER_ADDRESS", default="10/10m"),
 }
 RATELIMIT_IP_META_KEY = "accounts.middleware.client_ip"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

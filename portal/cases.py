@@ -23,27 +23,32 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.masking import mask_id_number, mask_phone
 from accounts.permissions import can
-from applications import portal_services, selectors, services
+from applications import appointments, portal_services, selectors, services
+from applications.appointments import MeterVisitBooking
 from applications.forms import (
     AssignManagerForm,
     RatingForm,
+    VisitBookingForm,
     apply_errors,
     materials_explained,
     uploadable_kinds,
 )
 from applications.models import (
+    AuditEntry,
     DocumentKind,
 )
 from applications.satisfaction import SatisfactionRating
 from applications.transitions import BY_NAME, user_transition
 from approvals.selectors import permit_stage_summary, tasks_visible_to
 from deadlines.models import Level, StageCode
+from deadlines.policy import NoPolicyInForce, policy_in_force, rules_for
 from deadlines.risk import risks_for
 from supervision.figures import orders_for_application
 
 from .acceptance import acceptance_context
 from .commitments import promise_context
 from .common import (
+    PERMIT_STAGES,
     S,
     case_or_404,
     collect_documents,
@@ -100,15 +105,21 @@ def _conflict_message(application) -> str:
     }
 
 
-def stage_row(clock, now) -> dict:
-    """One stage clock as the pages show it: promised date, on-time state, provisional marker."""
+def stage_row(clock, now, returned_at=frozenset()) -> dict:
+    """One stage clock as the pages show it: promised date, state, paused days, provisional marker.
+
+    ``returned_at``: the instants the case was returned for materials; an acceptance clock finished then
+    was not "done on time" but sent back to the customer."""
     if clock.cancelled_at:
         status, label = "cancelled", _("已撤销")
+    elif clock.finished_at and clock.finished_at in returned_at:
+        status, label = "returned", _("退回补正")
     elif clock.finished_at:
         status = "late" if clock.finished_late else "done"
         label = _("超期办结") if clock.finished_late else _("按时办结")
     elif clock.paused_at:
-        status, label = "paused", _("暂停计时")
+        status = "paused"
+        label = _("暂停计时（自 %(day)s 起）") % {"day": f"{timezone.localtime(clock.paused_at):%Y-%m-%d}"}
     else:
         status, label = "running", _("办理中")
     return {
@@ -120,26 +131,39 @@ def stage_row(clock, now) -> dict:
         "level": clock.level,
         "level_label": Level(clock.level).label if clock.level in Level.values else clock.level,
         "due_day": promised_day(clock.due_at),
+        "limit": clock.limit_working_days,
+        "paused_days": clock.paused_working_days,
         "open": clock.finished_at is None and clock.cancelled_at is None,
+        "earlier": [],
     }
 
 
-# The permit stage's internal clocks: the customer sees them as one line (approvals' summary).
-PERMIT_STAGES = frozenset(
-    {
-        StageCode.APPROVAL,
-        StageCode.WINDOW_INTAKE,
-        StageCode.PLANNING_PERMIT,
-        StageCode.ROAD_PERMIT,
-        StageCode.ROAD_SURVEY,
-        StageCode.ROAD_ISSUE,
-        StageCode.GREEN_PERMIT,
-        StageCode.GREEN_CONSENT,
-        StageCode.GREEN_ISSUE,
-        StageCode.GREEN_FEE,
-        StageCode.RELOCATION_BUDGET,
+def pending_row(rule) -> dict:
+    """A stage the case has still to go through, with its time limit from the policy."""
+    return {
+        "clock": None,
+        "code": rule.stage,
+        "label": StageCode(rule.stage).label,
+        "status": "pending",
+        "status_label": _("未开始"),
+        "level": None,
+        "due_day": None,
+        "limit": rule.limit_working_days,
+        "open": False,
+        "earlier": [],
     }
-)
+
+
+def planned_rules(application) -> list:
+    """The stages the case goes through under the policy of its date, in order (as far as known now:
+    the design and permit stages appear once the supply plan says they are needed)."""
+    try:
+        policy = policy_in_force(application.policy_date or timezone.localdate())
+    except NoPolicyInForce:
+        return []
+    return rules_for(policy, application.case_facts())
+
+
 _SUMMARY_STATUS = {"waiting": "running", "done": "done", "refused": "returned"}
 
 
@@ -159,34 +183,57 @@ def permit_summary_row(summary: dict) -> dict:
     }
 
 
-def customer_steps(application, clocks, permit_summary=None) -> tuple[list[dict], dict | None]:
-    """The two customer steps with their internal stages beneath, and the overall clock.
+def customer_steps(
+    application, clocks, permit_summary=None, *, returned_at=frozenset(), rules=()
+) -> tuple[list[dict], dict | None]:
+    """The two customer steps with every stage beneath: done, running (due date, paused days) or to
+    come (its limit, from ``rules``), and the overall clock.
 
-    With ``permit_summary`` (approvals' one-line summary, for the customer), the permit clocks are
-    replaced by that one line; staff and supervisors see every permit clock.
+    A stage worked twice (accepted after a return) shows once, its latest clock, with the earlier round
+    beneath it. With ``permit_summary`` (approvals' one-line summary, for the customer), the permit
+    clocks are replaced by that one line; staff and supervisors see every permit clock.
     """
     now = timezone.now()
     overall = None
-    by_step = defaultdict(list)
-    summary_placed = False
-    for clock in clocks:
+    order = {rule.stage: i for i, rule in enumerate(rules)}
+    latest = {}
+    summary_row = None
+    for clock in sorted(clocks, key=lambda c: c.started_at):
         if clock.stage == StageCode.OVERALL:
             overall = stage_row(clock, now)
             continue
         if permit_summary is not None and clock.stage in PERMIT_STAGES:
-            if not summary_placed:
-                by_step["apply"].append(permit_summary_row(permit_summary))
-                summary_placed = True
+            summary_row = summary_row or permit_summary_row(permit_summary)
+            latest[StageCode.APPROVAL] = summary_row
             continue
+        row = stage_row(clock, now, returned_at)
+        if clock.stage in latest:
+            row["earlier"] = [*latest[clock.stage]["earlier"], latest[clock.stage]]
+        latest[clock.stage] = row
+    if application.is_open:
+        for rule in rules:
+            stage = rule.stage
+            if permit_summary is not None and stage in PERMIT_STAGES:
+                stage = StageCode.APPROVAL
+            if stage not in latest and (stage == rule.stage or stage not in order):
+                latest[stage] = pending_row(rule)
+    rows = sorted(
+        latest.values(),
+        key=lambda r: (order.get(r["code"], len(order)), r["clock"].started_at if r["clock"] else now),
+    )
+    by_step = defaultdict(list)
+    for row in rows:
         for code, _label, stages in CUSTOMER_STEPS:
-            if clock.stage in stages:
-                by_step[code].append(stage_row(clock, now))
+            if row["code"] in stages:
+                by_step[code].append(row)
+    install_started = any(r["status"] != "pending" for r in by_step["install"])
     steps = []
     for code, label, _stages in CUSTOMER_STEPS:
         rows = by_step[code]
-        if application.state == S.CONNECTED or (code == "apply" and by_step["install"]):
+        started = [r for r in rows if r["status"] != "pending"]
+        if application.state == S.CONNECTED or (code == "apply" and install_started):
             status = "done"  # power is on, or the case has reached 竣工装表
-        elif any(r["open"] for r in rows) or (
+        elif any(r["open"] for r in started) or (
             code == "apply" and application.state not in (S.DRAFT, S.WITHDRAWN, S.TERMINATED)
         ):
             status = "current"
@@ -209,12 +256,67 @@ def customer_action(application, user) -> dict | None:
     return None
 
 
+def _missing_reason(application, kind, attached, today) -> str:
+    """Why one material kind is not usable on this case: rejected (on which case, why), expired, missing."""
+    label = DocumentKind(kind).label
+    doc = attached.get(kind)
+    if doc is not None and doc.rejected_at is not None:
+        other = (
+            AuditEntry.objects.filter(
+                transition="return_for_materials",
+                at=doc.rejected_at,
+                application__customer_id=doc.owner_id,
+            )
+            .exclude(application_id=application.pk)
+            .select_related("application")
+            .first()
+        )
+        if other is not None:
+            return _("“%(kind)s”已在申请 %(number)s 中被退回（%(reason)s）") % {
+                "kind": label,
+                "number": other.application.number,
+                "reason": doc.rejected_reason or _("未写明原因"),
+            }
+        return _("“%(kind)s”已被退回（%(reason)s）") % {
+            "kind": label,
+            "reason": doc.rejected_reason or _("未写明原因"),
+        }
+    if doc is not None and doc.valid_until is not None and doc.valid_until < today:
+        return _("“%(kind)s”已过期（有效期至 %(day)s）") % {
+            "kind": label,
+            "day": f"{doc.valid_until:%Y-%m-%d}",
+        }
+    return _("缺少“%(kind)s”") % {"kind": label}
+
+
+def blocked_actions(application, user) -> list[dict]:
+    """Actions the user would have now but cannot run yet, each with the reason (no dead ends)."""
+    blocked = []
+    if application.state == S.SUBMITTED and can(user, "applications.accept", application):
+        today = timezone.localdate()
+        missing = application.unpromised_missing(today)
+        if missing:
+            attached = {}
+            for doc in application.documents.all():
+                attached.setdefault(doc.kind, doc)
+            reasons = [_missing_reason(application, kind, attached, today) for kind in missing]
+            blocked.append(
+                {
+                    "name": "accept",
+                    "label": BY_NAME["accept"].label,
+                    "reason": _("申请资料不全，暂不能受理：%(reasons)s。请退回补正，一次性告知客户。")
+                    % {"reasons": "；".join(reasons)},
+                }
+            )
+    return blocked
+
+
 # The case page ----------------------------------------------------------------------------------------
 def _state_label(code):
     return S(code).label if code in S.values else ""
 
 
-def _timeline_rows(application) -> list[dict]:
+def _timeline_rows(history) -> list[dict]:
     return [
         {
             "entry": entry,
@@ -222,7 +324,7 @@ def _timeline_rows(application) -> list[dict]:
             "from": _state_label(entry.from_state),
             "to": _state_label(entry.to_state),
         }
-        for entry in selectors.timeline(application)
+        for entry in history
     ]
 
 
@@ -236,7 +338,11 @@ def _detail_context(request, application, *, bound=None) -> dict:
     permit_summary = None
     if is_owner and any(c.stage in PERMIT_STAGES for c in clocks):
         permit_summary = permit_stage_summary(application)
-    steps, overall = customer_steps(application, clocks, permit_summary)
+    history = selectors.timeline(application)
+    returned_at = frozenset(e.at for e in history if e.transition == "return_for_materials")
+    steps, overall = customer_steps(
+        application, clocks, permit_summary, returned_at=returned_at, rules=planned_rules(application)
+    )
     # Everyone sees the predicted completion; 超期风险 is the units' business (staff and supervisors).
     risk = None
     if application.is_open and application.submitted_at is not None:
@@ -253,6 +359,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
                 "name": name,
                 "label": step.label,
                 "danger": step.danger,
+                "confirm": step.confirm,
                 "form": bound.get(name) or step.make_form(application),
             }
         )
@@ -268,8 +375,9 @@ def _detail_context(request, application, *, bound=None) -> dict:
         "risk": risk,
         "show_risk": user.is_staff_member,
         "stages": [stage_row(c, None) for c in clocks if c.stage != StageCode.OVERALL],
-        "timeline": _timeline_rows(application),
+        "timeline": _timeline_rows(history),
         "transitions": transitions,
+        "blocked": blocked_actions(application, user),
         "documents": list(application.documents.all()),
         "materials": [
             {**m, "document": attached.get(m["kind"])} for m in materials_explained(application.voltage)
@@ -309,6 +417,15 @@ def _detail_context(request, application, *, bound=None) -> dict:
         context["rating"] = rating
         if rating is None and can(user, "applications.rate_service", application):
             context["rating_form"] = bound.get("rating") or RatingForm(prefix="rating")
+    context["meter_visit"] = (
+        MeterVisitBooking.objects.filter(application=application).select_related("slot").first()
+    )
+    if is_owner and application.state == S.INSTALLING:
+        context["visit_slots"] = list(appointments.open_slots()[:20])
+        context["visit_form"] = bound.get("visit")
+    if is_owner and application.account_manager_id:
+        manager = application.account_manager
+        context["manager_contact"] = {"name": str(manager), "phone": manager.work_phone}
     if application.needs_permits:
         context["permit_tasks"] = list(
             tasks_visible_to(user)
@@ -348,7 +465,13 @@ def _failed(request, application, *, key, form=None, status, problem=None, parti
         if step is not None:
             context["t"] = next(
                 (t for t in context["transitions"] if t["name"] == key),
-                {"name": key, "label": step.label, "danger": step.danger, "form": form},
+                {
+                    "name": key,
+                    "label": step.label,
+                    "danger": step.danger,
+                    "confirm": step.confirm,
+                    "form": form,
+                },
             )
         return render(request, f"applications/detail.html#{partial}", context, status=status)
     return render(request, "applications/detail.html", context, status=status)
@@ -472,8 +595,24 @@ def rate(request, pk):
         actor=request.user,
         score=request.POST.get("rating-score"),
         comment=request.POST.get("rating-comment") or "",
+        tags=request.POST.getlist("rating-tags"),
     )
     return _act(request, application, rate, key="rating", form=form, done=_("感谢您的评价！"))
+
+
+@login_required
+@require_POST
+def book_visit(request, pk):
+    """预约装表: the customer books one of the slots staff opened."""
+    application = case_or_404(request.user, pk)
+    book = partial(
+        appointments.visit_book,
+        application_id=application.pk,
+        actor=request.user,
+        slot_id=request.POST.get("slot"),
+    )
+    form = VisitBookingForm(request.POST)
+    return _act(request, application, book, key="visit", form=form, done=_("已预约装表时间。"))
 
 
 # Staff: the queue ----------------------------------------------------------------------------------------

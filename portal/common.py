@@ -28,7 +28,7 @@ from applications.models import (
     Document,
 )
 from deadlines.calendar import local_date
-from deadlines.models import Level, StageCode
+from deadlines.models import CalendarDay, Level, StageCode
 from hhht_power.logs import bind_case
 
 
@@ -130,6 +130,34 @@ LEVEL_ORDER = (Level.ESCALATED, Level.OVERDUE, Level.WARNING, Level.ON_TIME)
 
 
 QUEUE_OPEN = "open"
+
+
+# The permit stage's internal clocks: the customer sees them as one line (approvals' summary), the queue
+# as one stage promised by the slowest permit.
+PERMIT_STAGES = frozenset(
+    {
+        StageCode.APPROVAL,
+        StageCode.WINDOW_INTAKE,
+        StageCode.PLANNING_PERMIT,
+        StageCode.ROAD_PERMIT,
+        StageCode.GREEN_PERMIT,
+        StageCode.GREEN_FEE,
+    }
+)
+
+
+def working_days_late(due_days: dict, today) -> dict:
+    """{key: working days from its due day to ``today``, at least 1} for deadlines already past, from the
+    calendar's cumulative ordinals in one query (a day missing from the calendar counts as unknown)."""
+    past = {key: day for key, day in due_days.items() if day is not None and day < today}
+    if not past:
+        return {}
+    ordinals = dict(
+        CalendarDay.objects.filter(date__in={today, *past.values()}).values_list("date", "ordinal")
+    )
+    if today not in ordinals:
+        return {}
+    return {key: max(1, ordinals[today] - ordinals[day]) for key, day in past.items() if day in ordinals}
 
 
 def case_or_404(user, pk, qs=None) -> Application:

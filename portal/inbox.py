@@ -9,9 +9,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from applications import selectors as case_selectors
+from applications.models import Application
 from deadlines import notifications, selectors
 
 PAGE_SIZE = 20
+
+
+def _attach_cases(rows) -> None:
+    """Each message about a case carries that case (number and link), read in one query for the page."""
+    ct_id = case_selectors.application_content_type().pk
+    ids = {n.subject_id for n in rows if n.subject_type_id == ct_id and n.subject_id}
+    cases = Application.objects.only("pk", "number").in_bulk(ids) if ids else {}
+    for note in rows:
+        note.case = cases.get(note.subject_id) if note.subject_type_id == ct_id else None
 
 
 @login_required
@@ -21,9 +32,11 @@ def inbox(request):
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    _attach_cases(rows)
     context = {
         "page": page,
-        "rows": list(page.object_list),
+        "rows": rows,
         "unread": selectors.unread_count(request.user),
         "only_unread": only_unread,
         "querystring": "unread=1" if only_unread else "",

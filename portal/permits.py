@@ -147,12 +147,26 @@ def _task_context(request, task, *, bound=None) -> dict:
     transitions = []
     for name in selectors.available_transitions(task, user):
         step = BY_NAME[name]
-        label, danger = step.label, step.danger
         form = bound.get(name) or _form(name)
         if name == "accept_filing" and not task.application.green_space:
             form.fields.pop("green_owner", None)
-        transitions.append({"name": name, "label": label, "danger": danger, "form": form})
+        transitions.append(
+            {"name": name, "label": step.label, "danger": step.danger, "confirm": step.confirm, "form": form}
+        )
     transitions.sort(key=lambda t: t["danger"])
+    blocked = []
+    if task.state == TaskState.IN_REVIEW and task.is_permit() and can(user, "approvals.grant", task):
+        pending = [p for p in task.parts.all() if p.done_at is None]
+        if pending:
+            names = "、".join(f"{p.get_kind_display()}（{p.organisation or _('申请单位')}）" for p in pending)
+            blocked.append(
+                {
+                    "name": "grant",
+                    "label": BY_NAME["grant"].label,
+                    "reason": _("联合踏勘或所有权人意见尚未全部完成，完成后方可出件。待完成：%(parts)s。")
+                    % {"parts": names},
+                }
+            )
     involved = selectors.involved_in(user, task.application_id)
     context = {
         "task": task,
@@ -169,6 +183,7 @@ def _task_context(request, task, *, bound=None) -> dict:
         "documents": selectors.documents_of_case(user, task.application_id),
         "case_tasks": selectors.tasks_of_case(task.application),
         "transitions": transitions,
+        "blocked": blocked,
         "problem": bound.get("problem"),
         "key": bound.get("key"),
         "level_label": Level(task.clock.level).label if task.clock_id else None,
@@ -207,7 +222,14 @@ def _failed(request, pk, *, key, form, status, problem=None):
     if request.htmx and user_transition(key) is not None:
         t = next((t for t in context["transitions"] if t["name"] == key), None)
         if t is None:
-            t = {"name": key, "label": BY_NAME[key].label, "danger": BY_NAME[key].danger, "form": form}
+            step = BY_NAME[key]
+            t = {
+                "name": key,
+                "label": step.label,
+                "danger": step.danger,
+                "confirm": step.confirm,
+                "form": form,
+            }
         context["t"] = t
         return render(request, "approvals/task.html#task_card", context, status=status)
     return render(request, "approvals/task.html", context, status=status)

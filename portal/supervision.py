@@ -21,7 +21,7 @@ from accounts.models import Organisation
 from accounts.permissions import can
 from applications.models import Application, ApplicationState, DocumentKind, required_materials
 from deadlines.calendar import add_working_days_lenient
-from deadlines.models import CreditRecord, Level, StageCode
+from deadlines.models import CreditRecord, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage, rules_for
 from supervision import credit, drilldown, exports, services
 from supervision import figures as figs
@@ -38,6 +38,8 @@ from supervision.forms import (
 from supervision.models import SupervisionOrder
 from supervision.scope import scope_for
 from supervision.summary import last_refresh
+
+from .common import promised_day, working_days_late
 
 PAGE_SIZE = 50
 
@@ -124,6 +126,10 @@ def dashboard(request):
         "levels": [(lv, Level(lv).label) for lv in figs.LIST_LEVELS],
         "refreshed": last_refresh(),
     }
+    context["districts"] = [
+        {**row, "url": _drill(f, fig="state", district=row["code"]) if row["code"] else ""}
+        for row in figs.by_district(scope, f)
+    ]
     context["links"] = links = _dashboard_links(figures, f)
     context["level_cards"] = [
         (lv, label, figures["level_counts"][lv], links["level"][lv], figures["lists"][lv])
@@ -178,6 +184,27 @@ def _dashboard_links(figures, f) -> dict:
     return links
 
 
+def _with_orders(user, applications, today) -> None:
+    """Each case of a drill-down page with its current clock's due day, working days late, unclosed 督办
+    order and whether the user may issue one (three queries for the page)."""
+    clock_ids = [a.current_clock_id for a in applications if a.current_clock_id]
+    clocks = StageClock.objects.in_bulk(clock_ids) if clock_ids else {}
+    orders = {
+        o.clock_id: o for o in SupervisionOrder.objects.filter(clock_id__in=clock_ids).exclude(state="closed")
+    }
+    for a in applications:
+        a.due_day = promised_day(a.current_due_at)
+        clock = clocks.get(a.current_clock_id)
+        a.open_order = orders.get(a.current_clock_id)
+        may_issue = clock is not None and can(user, "supervision.issue_order", clock)
+        a.may_issue = may_issue and a.open_order is None
+    late = working_days_late(
+        {a.pk: a.due_day for a in applications if a.current_level in (Level.OVERDUE, Level.ESCALATED)}, today
+    )
+    for a in applications:
+        a.days_late = late.get(a.pk)
+
+
 @login_required
 @require_GET
 def cases(request):
@@ -189,6 +216,7 @@ def cases(request):
     if request.GET.get("export") == "xlsx":
         return exports.response(f"{title}-{f.date_from}-{f.date_to}.xlsx", [exports.case_sheet(title, qs)])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    _with_orders(request.user, page.object_list, today)
     for a in page.object_list:
         a.category = category_label(a)
         a.stage_label = StageCode(a.current_stage).label if a.current_stage else ""
@@ -230,7 +258,7 @@ def report(request):
         return exports.response(f"获得电力月度报告-{month:%Y-%m}.xlsx", exports.dashboard_sheets(figures, mf))
     prev = (month - timedelta(days=1)).replace(day=1)
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    base = {k: v for k, v in f.params().items() if k in ("category", "org")}
+    base = {k: v for k, v in f.params().items() if k in ("category", "org", "district")}
     return render(
         request,
         "supervision/report.html",
@@ -282,7 +310,10 @@ def order_issue(request, clock_pk):
             messages.success(request, _("督办单已下发，已通知责任单位。"))
             return redirect("supervision:order", pk=order.pk)
     return render(
-        request, "supervision/order_issue.html", {"form": form, "clock": clock, "application": application}
+        request,
+        "supervision/order_issue.html",
+        {"form": form, "clock": clock, "application": application},
+        status=400 if form.errors else 200,
     )
 
 

@@ -9,6 +9,7 @@ from . import (
     commitments,
     home,
     inbox,
+    lookup,
     pauses,
     permits,
     printouts,
@@ -42,6 +43,8 @@ applications = [
     path("<int:pk>/resume/", cases.resume, name="resume"),
     path("<int:pk>/assign/", cases.assign, name="assign"),
     path("<int:pk>/rate/", cases.rate, name="rate"),
+    path("<int:pk>/visit/", cases.book_visit, name="book-visit"),
+    path("slots/", queue.slots, name="slots"),
     path("documents/<int:pk>/preview/", applying.document_preview, name="document-preview"),
 ]
 
@@ -76,6 +79,7 @@ supervision_pages = [
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("lookup/", lookup.page, name="lookup"),
     path("applications/", include((applications, "applications"))),
     path("approvals/", include((approvals, "approvals"))),
     path("deadlines/", include((deadlines, "deadlines"))),

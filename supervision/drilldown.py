@@ -6,10 +6,10 @@ from datetime import date
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import ApplicationState
+from applications.models import ApplicationState, District
 from applications.satisfaction import SatisfactionRating
 from deadlines.models import Level, StageClock, StageCode
-from deadlines.selectors import with_current_stage
+from deadlines.selectors import CURRENT_STAGE_ORDER, open_stage_clocks, with_current_stage
 
 from .categories import CATEGORY_Q
 from .figures import (
@@ -171,6 +171,8 @@ def drill_down(scope: Scope, f: Filters, params) -> tuple[str, QuerySet]:
     cat = params.get("cat", "")
     if cat in CATEGORY_Q:
         qs = qs.filter(CATEGORY_Q[cat])
+    if params.get("district") in District.values:
+        qs = qs.filter(district=params["district"])
     return str(title), qs
 
 
@@ -180,12 +182,12 @@ def with_case_figures(qs: QuerySet) -> QuerySet:
     overall = StageClock.objects.filter(
         subject_type_id=ct, subject_id=OuterRef("pk"), stage=OVERALL
     ).order_by("-pk")
+    current = open_stage_clocks(ct).filter(subject_id=OuterRef("pk")).order_by(*CURRENT_STAGE_ORDER)
     return with_current_stage(
         qs.annotate(
             overall_days=Subquery(overall.values("elapsed_working_days")[:1]),
             overall_late=Subquery(overall.values("finished_late")[:1]),
+            current_clock_id=Subquery(current.values("pk")[:1]),
         ),
         ct,
     ).select_related("account_manager")
-
-

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
+from applications.models import District
 from deadlines.models import CreditRecord
 
 from .categories import CATEGORIES
@@ -31,6 +32,7 @@ class FilterForm(forms.Form):
     date_from = forms.DateField(label=_("起始月份"), required=False, input_formats=MONTH_FORMATS)
     date_to = forms.DateField(label=_("截止月份"), required=False, input_formats=MONTH_FORMATS)
     category = forms.ChoiceField(label=_("办电类别"), required=False)
+    district = forms.ChoiceField(label=_("旗县区"), required=False)
     org = forms.ModelChoiceField(
         label=_("责任单位"),
         required=False,
@@ -48,6 +50,7 @@ class FilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.today = today
         self.fields["category"].choices = [("", _("全部类别")), *CATEGORIES.items()]
+        self.fields["district"].choices = [("", _("全部旗县区")), *District.choices]
 
     def clean_date_from(self):
         return self._month(self.cleaned_data.get("date_from"))
@@ -85,6 +88,7 @@ class FilterForm(forms.Form):
             date_to=c["date_to"],
             category=c.get("category") or "",
             org_id=c["org"].pk if c.get("org") else None,
+            district=c.get("district") or "",
         )
 
 
@@ -100,7 +104,9 @@ class OrderIssueForm(BootstrapMixin, forms.Form):
     instruction = forms.CharField(
         label=_("督办事项"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
-    reply_due = forms.DateField(label=_("要求答复日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reply_due = forms.DateField(
+        label=_("要求答复日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class OrderTextForm(BootstrapMixin, forms.Form):

@@ -13,7 +13,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from deadlines.models import StageCode
+from deadlines.models import Level, StageCode
 
 
 class OrderState(models.TextChoices):
@@ -70,6 +70,13 @@ class SupervisionOrder(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return _("督办单 #%(id)s") % {"id": self.pk}
+
+    @property
+    def level_at_issue_label(self) -> str:
+        """The clock's level when the order was issued, as people read it (超期, 严重超期)."""
+        return (
+            Level(self.level_at_issue).label if self.level_at_issue in Level.values else self.level_at_issue
+        )
 
     @transition(state, source=OrderState.OPEN, target=OrderState.ANSWERED)
     def answer(self):
@@ -145,11 +152,13 @@ class CreditRecordEvent(models.Model):
 
 
 class StageKey(models.Model):
-    """The key of a StageMonth row: month of finishing, stage, category, units, working days, lateness."""
+    """The key of a StageMonth row: month of finishing, stage, category, district, units, working days,
+    lateness."""
 
     month = models.DateField()
     stage = models.CharField(max_length=20)
     category = models.CharField(max_length=20, blank=True)
+    district = models.CharField(max_length=20, blank=True)
     responsible_org_id = models.BigIntegerField(null=True)
     coordinating_org_id = models.BigIntegerField(null=True)
     case_coords = models.CharField(max_length=200, blank=True)
@@ -167,6 +176,7 @@ class CaseKey(models.Model):
     axis = models.CharField(max_length=10)
     month = models.DateField()
     category = models.CharField(max_length=20, blank=True)
+    district = models.CharField(max_length=20, blank=True)
     case_coords = models.CharField(max_length=200, blank=True)
     case_resps = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=20, blank=True)
@@ -181,7 +191,7 @@ class CaseKey(models.Model):
 
 
 STAGE_KEY = tuple(f.name for f in StageKey._meta.fields)
-CASE_KEY = ("axis", "month", "category", "case_coords", "case_resps", "state", "score")
+CASE_KEY = ("axis", "month", "category", "district", "case_coords", "case_resps", "state", "score")
 CASE_SUMS = ("n", "zero_n", "cost_sum", "cost_n", "calendar_seconds")
 
 

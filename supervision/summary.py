@@ -64,7 +64,7 @@ def _sets_cte(q, *, changed: bool) -> str:
 def _stage_rows(q, *, changed: bool) -> str:
     """The StageCase rows of the cases (all, or the changed ones), in STAGE_KEY order after the case id."""
     return f"""
-        SELECT c.subject_id, {q["month"]("c.finished_at")}, c.stage, {CATEGORY},
+        SELECT c.subject_id, {q["month"]("c.finished_at")}, c.stage, {CATEGORY}, a.district,
                CASE WHEN c.stage = 'overall' THEN NULL ELSE c.responsible_org_id END,
                CASE WHEN c.stage = 'overall' THEN NULL ELSE c.coordinating_org_id END,
                CASE WHEN c.stage = 'overall' THEN COALESCE(s.coords, '') ELSE '' END,
@@ -82,19 +82,20 @@ def _case_rows(q, *, changed: bool) -> str:
     only = _only("a.id", changed)
     sets = "COALESCE(s.coords, ''), COALESCE(s.resps, '')"
     return f"""
-        SELECT a.id, 'submitted', {q["month"]("a.submitted_at")}, {CATEGORY}, {sets}, a.state,
+        SELECT a.id, 'submitted', {q["month"]("a.submitted_at")}, {CATEGORY}, a.district, {sets}, a.state,
                CAST(NULL AS integer), 0, 0, 0, 0
         FROM applications_application a LEFT JOIN sets s ON s.app_id = a.id
         WHERE a.submitted_at IS NOT NULL AND a.state <> 'draft'{only}
         UNION ALL
-        SELECT a.id, 'connected', {q["month"]("a.connected_at")}, {CATEGORY}, {sets}, '',
+        SELECT a.id, 'connected', {q["month"]("a.connected_at")}, {CATEGORY}, a.district, {sets}, '',
                CAST(NULL AS integer), CASE WHEN a.zero_investment THEN 1 ELSE 0 END,
                COALESCE(a.customer_cost, 0), CASE WHEN a.customer_cost IS NULL THEN 0 ELSE 1 END,
                {q["seconds"]}
         FROM applications_application a LEFT JOIN sets s ON s.app_id = a.id
         WHERE a.connected_at IS NOT NULL AND a.submitted_at IS NOT NULL AND a.state <> 'draft'{only}
         UNION ALL
-        SELECT a.id, 'rated', {q["month"]("r.rated_at")}, {CATEGORY}, {sets}, '', CAST(r.score AS integer),
+        SELECT a.id, 'rated', {q["month"]("r.rated_at")}, {CATEGORY}, a.district, {sets}, '',
+               CAST(r.score AS integer),
                0, 0, 0, 0
         FROM applications_satisfactionrating r JOIN applications_application a ON a.id = r.application_id
         LEFT JOIN sets s ON s.app_id = a.id

@@ -8,7 +8,7 @@ WATCHED = {
     "applications_application": (
         "id",
         "state, voltage, external_works, power_sources, submitted_at, connected_at, zero_investment, "
-        "customer_cost",
+        "customer_cost, district",
         "r.id IS NOT NULL",
     ),
     "deadlines_stageclock": (

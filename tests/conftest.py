@@ -31,6 +31,16 @@ ARTIFACTS = Path(os.environ.get("HHHT_ARTIFACTS", Path(__file__).resolve().paren
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in English must not leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Every test writes uploads to its own private folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -45,6 +55,17 @@ def _own_cache(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid4().hex}
     }
+
+
+@pytest.fixture
+def fake_sms(settings):
+    """SMS go to the in-memory gateway (``FakeSmsBackend.outbox``: (number, text) pairs), empty at start."""
+    from deadlines.sms import FakeSmsBackend
+
+    settings.SMS_BACKEND = "deadlines.sms.FakeSmsBackend"
+    FakeSmsBackend.reset()
+    yield FakeSmsBackend
+    FakeSmsBackend.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -19,9 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     real_name = factory.Sequence(lambda n: f"测试用户{n}")
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
-    organisation = factory.LazyAttribute(
-        lambda u: Organisation.objects.get(code=u.org) if u.org else None
-    )
+    organisation = factory.LazyAttribute(lambda u: Organisation.objects.get(code=u.org) if u.org else None)
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation

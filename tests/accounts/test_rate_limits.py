@@ -2,6 +2,7 @@
 Django's cache, which is Redis in production: another worker process sees the same count."""
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -11,9 +12,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications.models import Document
+from deadlines.sms import FakeSmsBackend
 from tests.applications.factories import PNG_BYTES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_sms")]
 
 
 def _upload(client, n=0, **extra):
@@ -22,12 +24,16 @@ def _upload(client, n=0, **extra):
 
 
 def _register(client, n, address):
+    phone = f"1384711{n:04d}"
+    client.post("/accounts/sms-code/", {"phone": phone, "purpose": "register"}, REMOTE_ADDR=address)
     data = {
         "username": f"rate{n}{uuid.uuid4().hex[:6]}",
         "real_name": "赵六",
-        "phone": f"1384711{n:04d}",
+        "phone": phone,
+        "sms_code": re.search(r"(\d{6})", FakeSmsBackend.outbox[-1][1]).group(1),
         "password": "Hohhot-Power-77",
         "password2": "Hohhot-Power-77",
+        "consent": "on",
     }
     return client.post("/accounts/register/", data, REMOTE_ADDR=address)
 

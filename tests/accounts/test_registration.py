@@ -1,13 +1,26 @@
+import re
+
 import pytest
 
 from accounts.models import User
 from accounts.services import USERNAME_TAKEN
 from accounts.validators import INVALID_MOBILE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("good")]
 
 URL = "/api/v1/auth/register/"
 GOOD = {"username": "wangwu", "password": "Hohhot-Power-77", "phone": "13847112345", "name": "王五"}
+
+
+@pytest.fixture
+def good(api_client, fake_sms, monkeypatch):
+    """GOOD with the SMS code just sent to its number and consent to the privacy notice."""
+    sent = api_client.post("/api/v1/auth/sms-code/", {"phone": GOOD["phone"], "purpose": "register"})
+    assert sent.status_code == 202 and sent.json() == {"phone": "138****2345", "expires_in": 300}
+    code = re.search(r"\d{6}", fake_sms.outbox[-1][1]).group(0)
+    monkeypatch.setitem(GOOD, "sms_code", code)
+    monkeypatch.setitem(GOOD, "consent", True)
+    return GOOD
 
 
 def test_customer_registers_and_can_get_a_token(api_client):
@@ -54,11 +67,20 @@ def test_errors_in_english_when_asked(api_client):
     assert "mobile" in response.json()["phone"][0].lower()
 
 
-def test_browser_registration_signs_the_customer_in(client):
+def test_browser_registration_signs_the_customer_in(client, fake_sms):
     page = client.get("/accounts/register/")
     assert "注册用电客户账户" in page.content.decode()
-    data = {"username": "zhaoliu", "real_name": "赵六", "phone": "+86 138 4711 2346",
-            "password": "Hohhot-Power-77", "password2": "Hohhot-Power-77"}
+    client.post("/accounts/sms-code/", {"phone": "+86 138 4711 2346", "purpose": "register"})
+    code = re.search(r"\d{6}", fake_sms.outbox[-1][1]).group(0)
+    data = {
+        "username": "zhaoliu",
+        "real_name": "赵六",
+        "phone": "+86 138 4711 2346",
+        "sms_code": code,
+        "password": "Hohhot-Power-77",
+        "password2": "Hohhot-Power-77",
+        "consent": "on",
+    }
     response = client.post("/accounts/register/", data)
     assert response.status_code == 302
     user = User.objects.get(username="zhaoliu")
@@ -73,3 +95,20 @@ def test_browser_registration_shows_each_field_error(client):
     form = response.context["form"]
     assert set(form.errors) >= {"username", "real_name", "phone", "password", "password2"}
     assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize("missing", ["sms_code", "consent"])
+def test_the_api_needs_the_sms_code_and_consent_like_the_page(api_client, missing):
+    response = api_client.post(URL, {k: v for k, v in GOOD.items() if k != missing}, format="json")
+    assert response.status_code == 400 and missing in response.json()
+    assert not User.objects.filter(username="wangwu").exists()
+
+
+def test_a_wrong_code_or_refused_consent_registers_nobody(api_client):
+    wrong = "000000" if GOOD["sms_code"] != "000000" else "111111"
+    response = api_client.post(URL, {**GOOD, "sms_code": wrong}, format="json")
+    assert response.status_code == 400 and response.json()["codes"]["sms_code"] == ["code_invalid"]
+    response = api_client.post(URL, {**GOOD, "consent": False}, format="json")
+    assert response.status_code == 400 and response.json()["codes"]["consent"] == ["consent_required"]
+    assert not User.objects.filter(username="wangwu").exists()
+    assert api_client.post(URL, GOOD, format="json").status_code == 201  # the code is still good

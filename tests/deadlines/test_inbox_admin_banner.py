@@ -66,17 +66,24 @@ BANNER = "2027 年节假日安排"
     ("when", "shown"),
     [(sh(2026, 10, 31, 12), False), (sh(2026, 11, 1, 8), True), (sh(2026, 11, 30, 9), True)],
 )
-def test_banner_from_1_november_for_staff(client, psb_staff, when, shown):
-    _login(client, psb_staff)
+def test_banner_from_1_november_for_administrators(client, admin_user, when, shown):
+    _login(client, admin_user)
     with time_machine.travel(when, tick=False):
         assert (BANNER in client.get(INBOX).content.decode()) is shown
 
 
-def test_banner_not_for_customers_and_gone_once_the_year_is_entered(client, customer, supervisor, admin_user):
+def test_banner_only_for_who_can_act_and_gone_once_the_year_is_entered(
+    client, customer, psb_staff, supervisor, admin_user
+):
     with time_machine.travel(sh(2026, 11, 30, 9), tick=False):
         assert BANNER not in _login(client, customer).get(INBOX).content.decode()
-        assert BANNER in _login(client, supervisor).get(INBOX).content.decode()
-        assert BANNER in _login(client, admin_user).get("/admin/").content.decode()
+        # A clerk cannot enter the calendar: no banner.
+        assert BANNER not in _login(client, psb_staff).get(INBOX).content.decode()
+        # A supervisor reads a note, without being asked to do what only administrators can.
+        html = _login(client, supervisor).get(INBOX).content.decode()
+        assert "2027 年节假日安排尚未公布录入" in html and "管理后台" not in html
+        html = _login(client, admin_user).get("/admin/").content.decode()
+        assert BANNER in html and "“日历年度”中录入" in html
         CalendarYear.objects.filter(year=2027).update(source=CalendarSource.NOTICE)
         assert BANNER not in client.get("/admin/").content.decode()
 

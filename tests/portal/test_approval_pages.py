@@ -106,7 +106,7 @@ def test_task_queue_queries_are_constant(client, psb_staff, window_user, rows, d
         _approving(psb_staff)
     ContentType.objects.get_for_model(Application)
     client.force_login(window_user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(reverse("approvals:queue"))
     assert response.content.decode().count('class="task-row"') == rows
 

@@ -225,10 +225,16 @@ def test_draft_is_edited_with_the_same_form_then_previewed(signed_in, customer):
 def test_customer_withdraws_from_the_case_page(signed_in, customer):
     application = case_in_state("submitted", customer=customer)
     url = reverse("applications:transition", kwargs={"pk": application.pk, "name": "withdraw"})
-    response = signed_in.post(url, {"expected_state": "submitted", "withdraw-reason": "不再需要"})
+    page = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    # Behind a confirmation naming the consequence, with the reasons to pick from.
+    assert 'class="confirm-danger"' in page and "不能恢复" in page and "暂不需要用电" in page
+    response = signed_in.post(
+        url, {"expected_state": "submitted", "withdraw-reason_code": "too_slow", "withdraw-note": "等不及"}
+    )
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.state == ApplicationState.WITHDRAWN
+    assert application.audit_entries.get(transition="withdraw").reason == "办理时间太长：等不及"
     # A customer may not run a staff transition on its own case.
     other = case_in_state("submitted", customer=customer)
     url = reverse("applications:transition", kwargs={"pk": other.pk, "name": "accept"})
@@ -249,3 +255,42 @@ def test_the_two_customer_steps(signed_in, customer, state, apply, install):
     html = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
     assert f'class="customer-step step-{apply} mb-2" data-step="apply"' in html
     assert f'class="customer-step step-{install} mb-2" data-step="install"' in html
+
+
+def test_the_rating_speaks_in_words_and_a_low_one_reaches_the_managers_superior(
+    signed_in, customer, make_user
+):
+    from deadlines.models import Notification
+
+    boss = make_user("psb_boss", roles=["psb_staff", "leader"], org="psb", real_name="王主任")
+    manager = make_user("psb_mgr", roles=["psb_staff", "account_manager"], org="psb", reports_to=boss)
+    application = case_in_state("connected", customer=customer, staff=manager)
+    application.account_manager = manager
+    application.save(update_fields=["account_manager"])
+    page = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    for label in ("非常满意", "满意", "一般", "不满意", "非常不满意", "办理时间长"):
+        assert label in page
+    url = reverse("applications:rate", kwargs={"pk": application.pk})
+    assert signed_in.post(url, {"rating-score": "2", "rating-tags": ["nonsense"]}).status_code == 400
+    response = signed_in.post(
+        url, {"rating-score": "2", "rating-tags": ["slow", "trips"], "rating-comment": "跑了三趟"}
+    )
+    assert response.status_code == 302
+    rating = SatisfactionRating.objects.get(application=application)
+    assert (rating.score, rating.tags, rating.score_label) == (2, ["slow", "trips"], "不满意")
+    note = Notification.objects.get(kind="low_rating")
+    assert note.recipient == boss
+    assert application.number in note.title and "不满意" in note.title
+    assert "办理时间长" in note.body and "跑了三趟" in note.body
+    assert note.url == f"/applications/{application.pk}/"
+    page = signed_in.get(reverse("applications:detail", kwargs={"pk": application.pk})).content.decode()
+    assert "不满意" in page and "多次跑腿或重复提交材料" in page
+
+
+def test_a_good_rating_notifies_nobody(signed_in, customer):
+    from deadlines.models import Notification
+
+    application = case_in_state("connected", customer=customer)
+    url = reverse("applications:rate", kwargs={"pk": application.pk})
+    assert signed_in.post(url, {"rating-score": "4", "rating-tags": ["fast"]}).status_code == 302
+    assert not Notification.objects.filter(kind="low_rating").exists()

@@ -14,7 +14,7 @@ MINE_QUERIES = 5
 WALLET_QUERIES = 5
 # ... the queue's, and the page's 超期风险 (its open clocks, the policies with their rules, the stage norms,
 # the calendar ordinals, the predicted days).
-QUEUE_QUERIES = 16
+QUEUE_QUERIES = 15
 
 
 def _get(client, url, django_assert_num_queries, n):

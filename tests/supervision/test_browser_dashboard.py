@@ -34,6 +34,15 @@ def test_supervisor_filters_drills_down_and_exports(page, live_server, data, gxj
     assert page.locator("h1").inner_text() == "监管看板"
     page.wait_for_function("document.documentElement.dataset.chartsReady === '1'")
     assert page.evaluate("!!document.getElementById('chart-trend').chart")
+    # Every chart tall enough to read, and every category keeps its label.
+    for chart, axis in (("chart-stages", "y"), ("chart-orgs", "x"), ("chart-trend", "x")):
+        height = page.evaluate(f"document.getElementById('{chart}').getBoundingClientRect().height")
+        assert height >= 300, (chart, height)
+        shown, labels = page.evaluate(
+            f"[document.getElementById('{chart}').chart.scales.{axis}.ticks.length,"
+            f" document.getElementById('{chart}').chart.data.labels.length]"
+        )
+        assert shown == labels, (chart, shown, labels)
     assert page.locator("#table-states a[data-figure=state-total]").inner_text() == "7"
     page.screenshot(path=screenshot_dir / "supervision-dashboard-desktop.png", full_page=True)
 

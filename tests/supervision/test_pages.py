@@ -57,9 +57,9 @@ def test_dashboard_page_renders_tables_charts_and_drill_links(client, dataset, g
     assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
 
 
-# ... including the 超期风险 list (its rows; its cases and orders only when there are rows) and the pause
-# figures (per unit, and the pauses asked for near a deadline).
-DASHBOARD_QUERIES = 34
+# ... including the 超期风险 list (its rows; its cases and orders only when there are rows), the pause
+# figures (per unit, and the pauses asked for near a deadline) and the cases per district.
+DASHBOARD_QUERIES = 35
 
 
 def test_dashboard_query_count_does_not_grow_with_cases(client, dataset, gxj, django_assert_num_queries):
@@ -157,3 +157,28 @@ def test_filter_periods_are_whole_months(client, dataset, gxj):
     assert (str(f.date_from), str(f.date_to), f.category) == ("2026-09-01", "2026-09-30", "lv_plain")
     assert response.context["figures"]["states"]["total"] == 2  # A and B, submitted in September
     assert 'value="2026-09"' in response.content.decode()
+
+
+def test_drill_down_keeps_the_due_date_and_the_order_button(client, dataset, gxj):
+    response = _get(client, gxj, "/supervision/cases/", fig="level", level="escalated", **PERIOD)
+    assert response.status_code == 200
+    (case,) = list(response.context["page"])
+    assert case.number == dataset.C.number
+    html = response.content.decode()
+    assert "超期 5 个工作日" in html
+    clock = dataset.clock(dataset.C, "construction")
+    assert f'href="/supervision/clocks/{clock.pk}/order/"' in html
+
+
+def test_dashboard_counts_by_district_and_drills_down(client, dataset, gxj):
+    from applications.models import Application
+
+    Application.objects.filter(pk=dataset.B.pk).update(district="horinger")
+    response = _get(client, gxj, "/supervision/", **PERIOD)
+    rows = {r["code"]: r for r in response.context["districts"]}
+    assert rows["horinger"]["n"] == 1
+    assert len(rows) == 10  # the nine and "not given"
+    html = response.content.decode()
+    assert "和林格尔县" in html and 'data-figure="district-horinger"' in html
+    response = _get(client, gxj, "/supervision/cases/", fig="state", district="horinger", **PERIOD)
+    assert [a.number for a in response.context["page"]] == [dataset.B.number]

@@ -24,7 +24,8 @@
       ]
     },
     options: Object.assign({}, common, {
-      scales: { y: { beginAtZero: true, position: "left" },
+      scales: { x: { ticks: { autoSkip: false } },
+                y: { beginAtZero: true, position: "left" },
                 y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } }
     })
   });
@@ -38,13 +39,17 @@
         { label: data.stages.labelP90, data: data.stages.p90, backgroundColor: "#fd7e14" }
       ]
     },
-    options: Object.assign({}, common, { indexAxis: "y", scales: { x: { beginAtZero: true } } })
+    options: Object.assign({}, common, {
+      indexAxis: "y", scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false } } }
+    })
   });
 
   draw("chart-orgs", {
     type: "bar",
     data: { labels: data.orgs.labels, datasets: [{ label: data.orgs.label, data: data.orgs.rate, backgroundColor: "#198754" }] },
-    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, max: 100 } } })
+    options: Object.assign({}, common, {
+      scales: { x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 0 } }, y: { beginAtZero: true, max: 100 } }
+    })
   });
   document.documentElement.dataset.chartsReady = "1";
 })();

@@ -1,0 +1,43 @@
+"""The portal in English: new pages and messages have their English entries, and the language menu names
+each language in itself."""
+
+import pytest
+from django.conf import settings
+
+from tests.applications.factories import case_in_state
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_language_menu_names_each_language_in_itself(client):
+    html = client.get("/").content.decode()
+    assert ">English</option>" in html and ">简体中文</option>" in html and "英语" not in html
+
+
+def test_home_lookup_and_errors_in_english(english):
+    html = english.get("/").content.decode()
+    assert "Apply now" in html and "Track an application" in html and "立即申请" not in html
+    html = english.get("/lookup/").content.decode()
+    assert "Last four digits of the contact phone" in html
+    html = english.get("/no-such-page/").content.decode()
+    assert "Page not found" in html and "页面不存在" not in html
+
+
+def test_case_page_in_english(english, customer, psb_staff):
+    application = case_in_state("returned", customer=customer, staff=psb_staff)
+    english.force_login(customer)
+    html = english.get(f"/applications/{application.pk}/").content.decode()
+    assert "创建申请" not in html
+    from django.utils import translation
+
+    from applications.transitions import BY_NAME
+
+    with translation.override("en"):
+        assert str(BY_NAME["create"].label) == "Application created"
+    assert "Clock paused" in html and "Reason for withdrawing" in html
