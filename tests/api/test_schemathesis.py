@@ -85,7 +85,7 @@ def wsgi():
 @pytest.mark.django_db
 @schema.parametrize()
 @hypothesis.settings(
-    max_examples=6,
+    max_examples=20,
     deadline=None,
     suppress_health_check=list(hypothesis.HealthCheck),
     derandomize=True,
