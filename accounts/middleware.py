@@ -40,20 +40,26 @@ def _trusted_proxies() -> list:
     return [ipaddress.ip_network(entry.strip(), strict=False) for entry in settings.TRUSTED_PROXIES]
 
 
+UNKNOWN_ADDRESS = "0.0.0.0"
+
+
 def client_ip(request) -> str:
     """The address of the client that sent ``request``.
 
     ``REMOTE_ADDR``, unless the request comes from a trusted proxy (``DJANGO_TRUSTED_PROXIES``, addresses
     or networks): then the right-most address of ``X-Forwarded-For`` that is not itself a trusted proxy
     (the left-most entries are whatever the client claimed, so they are never believed). django-axes
-    (``AXES_CLIENT_IP_CALLABLE``) and the rate limits key on it.
+    (``AXES_CLIENT_IP_CALLABLE``) and the rate limits key on it. A request without a valid address (a
+    server bound to a unix socket leaves ``REMOTE_ADDR`` empty) counts as ``UNKNOWN_ADDRESS``: such
+    requests share one limit instead of failing.
     """
     remote = request.META.get("REMOTE_ADDR", "")
-    proxies = _trusted_proxies()
     try:
-        if not proxies or not any(ipaddress.ip_address(remote) in net for net in proxies):
-            return remote
+        remote_address = ipaddress.ip_address(remote)
     except ValueError:
+        return UNKNOWN_ADDRESS
+    proxies = _trusted_proxies()
+    if not any(remote_address in net for net in proxies):
         return remote
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):

@@ -50,6 +50,7 @@ def test_a_forged_header_from_outside_the_proxies_changes_nothing(client, custom
         (PROXY, "not-an-address", PROXY),
         (PROXY, "", PROXY),
         ("203.0.113.50", "198.51.100.9", "203.0.113.50"),
+        ("", "198.51.100.9", "0.0.0.0"),  # no address (a unix socket): one shared unknown address
     ],
 )
 def test_client_address(remote, forwarded, expected):
