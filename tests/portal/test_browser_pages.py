@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from applications.appointments import MeterVisitSlot
@@ -24,14 +23,16 @@ DESKTOP = {"width": 1280, "height": 900}
 def shoot(page, screenshot_dir, name):
     """The page at phone and desktop widths; no horizontal scrolling on the phone."""
     page.set_viewport_size(PHONE)
-    # Charts follow the new width on their next frames: wait for the layout to settle (2 s at most).
-    try:
-        page.wait_for_function(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth <= 1", timeout=2000
+    # Charts follow the new width on their next frames: read the overflow frame by frame until the layout
+    # settles (120 frames at most). Read by page.evaluate, which the page's CSP does not apply to (a
+    # wait_for_function predicate is an eval, which it refuses).
+    for _frame in range(120):
+        overflow = page.evaluate(
+            "() => new Promise(done => requestAnimationFrame(() => done("
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth)))"
         )
-    except PlaywrightTimeout:
-        pass  # reported by the assertion below
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow <= 1:
+            break
     assert overflow <= 1, f"{name} scrolls sideways at 375 px ({overflow}px)"
     page.screenshot(path=screenshot_dir / f"page-{name}-phone.png", full_page=True)
     page.set_viewport_size(DESKTOP)

@@ -5,6 +5,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD
 from tests.supervision.conftest import PERIOD
@@ -32,7 +33,7 @@ def test_supervisor_filters_drills_down_and_exports(page, live_server, data, gxj
 
     page.goto(f"{base}/supervision/?from={PERIOD['from']}&to={PERIOD['to']}")
     assert page.locator("h1").inner_text() == "监管看板"
-    page.wait_for_function("document.documentElement.dataset.chartsReady === '1'")
+    expect(page.locator("html")).to_have_attribute("data-charts-ready", "1")
     assert page.evaluate("!!document.getElementById('chart-trend').chart")
     # Every chart tall enough to read, and every category keeps its label.
     for chart, axis in (("chart-stages", "y"), ("chart-orgs", "x"), ("chart-trend", "x")):

@@ -118,6 +118,8 @@ def test_dashboard_export_has_every_list(client, dataset, gxj):
         "全流程超期风险",
         "环节用时",
         "责任单位按时率",
+        "暂停计时（按责任单位）",
+        "到期前最后一个工作日内申请的暂停",
         "承诺兑现",
         "月度趋势",
         "获得电力指标",
