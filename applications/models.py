@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.audit import AppendOnlyEntry
 from accounts.permissions import can
@@ -337,17 +337,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def save(self, *args, **kwargs):
         self.address_key = normalise_address(self.address)
         super().save(*args, **kwargs)
-
-    @property
-    def state_fields(self):
-        """The FSM fields ConcurrentTransitionMixin remembers at every instantiation: computed once per
-        class instead of filtering all the model's fields for each row loaded (a page loads dozens)."""
-        cls = type(self)
-        fields = cls.__dict__.get("_state_fields_cache")
-        if fields is None:
-            fields = tuple(f for f in self._meta.fields if isinstance(f, FSMFieldMixin))
-            cls._state_fields_cache = fields
-        return fields
 
     # Facts and conditions: pure functions of the case ------------------------------------------------
     def case_facts(self):

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Prefetch, prefetch_related_objects
+
 from .models import PolicyDocument, PolicyRule, StageCode
 
 
@@ -55,13 +57,19 @@ def rule_matches(rule: PolicyRule, facts: CaseFacts) -> bool:
     )
 
 
+# A policy's rules in table order with their units: read once per policy instance (or for many policies
+# at once with ``prefetch_related(RULES)``), then ``rules_for`` and ``rule_for_stage`` reuse them.
+RULES = Prefetch(
+    "rules",
+    queryset=PolicyRule.objects.select_related("responsible_org", "coordinating_org").order_by(
+        "sort_order", "id"
+    ),
+)
+
+
 def _rules(policy: PolicyDocument) -> list[PolicyRule]:
-    cached = getattr(policy, "_prefetched_objects_cache", {}).get("rules")
-    if cached is not None:
-        return list(cached)
-    return list(
-        policy.rules.select_related("responsible_org", "coordinating_org").order_by("sort_order", "id")
-    )
+    prefetch_related_objects([policy], RULES)  # no query once read
+    return list(policy.rules.all())
 
 
 def is_joint_step(rule: PolicyRule) -> bool:

@@ -24,7 +24,7 @@ from django.db.models import Aggregate, Count, IntegerField
 
 from .calendar import local_date
 from .models import CalendarDay, Level, PolicyDocument, StageClock, StageCode, StageNorm
-from .policy import CaseFacts, rules_for
+from .policy import RULES, CaseFacts, rules_for
 
 # The umbrella of the permits has no limit of its own; the green fee follows the relocation, off the
 # connection's path.
@@ -221,7 +221,7 @@ def risks_for(cases, *, today: date, clocks: dict | None = None) -> dict[int, Ri
             cancelled_at__isnull=True,
         ):
             clocks.setdefault(clock.subject_id, []).append(clock)
-    policies = list(PolicyDocument.objects.prefetch_related("rules").order_by("-effective_from"))
+    policies = list(PolicyDocument.objects.prefetch_related(RULES).order_by("-effective_from"))
     norms = norms_read()
     days = {today}
     for found in clocks.values():

@@ -538,10 +538,6 @@ def guide(request):
         policy = None
     categories = []
     if policy is not None:
-        policy_rules = list(
-            policy.rules.select_related("responsible_org", "coordinating_org").order_by("sort_order", "id")
-        )
-        policy._prefetched_objects_cache = {"rules": policy_rules}
         for code, label in CATEGORIES.items():
             facts = GUIDE_FACTS[code]
             overall = rule_for_stage(policy, facts, StageCode.OVERALL)
@@ -554,7 +550,7 @@ def guide(request):
                     "overall": overall,
                 }
             )
-        commitments = [r for r in policy_rules if r.stage == StageCode.OVERALL]
+        commitments = [r for r in policy.rules.all() if r.stage == StageCode.OVERALL]
     else:
         commitments = []
     return render(

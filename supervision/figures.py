@@ -434,11 +434,6 @@ def _overall_limits() -> dict:
     except NoPolicyInForce:
         return {"average": None}
     limits = {"average": policy.average_max_working_days}
-    policy._prefetched_objects_cache = {
-        "rules": list(
-            policy.rules.select_related("responsible_org", "coordinating_org").order_by("sort_order", "id")
-        )
-    }
     for code, facts in GUIDE_FACTS.items():
         rule = rule_for_stage(policy, facts, OVERALL)
         limits[code] = rule.limit_working_days if rule else None
