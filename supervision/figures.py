@@ -121,13 +121,19 @@ def stage_clocks(scope: Scope, f: Filters, *, category: bool = True) -> QuerySet
     return _of_cases(qs, f, category=category)
 
 
-def _of_cases(clocks: QuerySet, f: Filters, *, category: bool) -> QuerySet:
-    """The clocks whose case is in the category (unless ``category=False``) and the district of ``f``."""
+def case_q(f: Filters, *, category: bool = True) -> Q:
+    """The cases in the category (unless ``category=False``) and the district of ``f``."""
     q = Q()
     if f.category and category:
         q &= CATEGORY_Q[f.category]
     if f.district:
         q &= Q(district=f.district)
+    return q
+
+
+def _of_cases(clocks: QuerySet, f: Filters, *, category: bool) -> QuerySet:
+    """The clocks whose case is in the category (unless ``category=False``) and the district of ``f``."""
+    q = case_q(f, category=category)
     if not q:
         return clocks
     return clocks.filter(Exists(Application.objects.filter(q, pk=OuterRef("subject_id"))))

@@ -6,8 +6,9 @@ for: a clock stopped just before it would have gone red). The customer's own pau
 
 from datetime import timedelta
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
+from applications.models import Application
 from applications.pauses import Pause, PauseState
 from deadlines.models import PauseReason, StageClock
 
@@ -17,13 +18,15 @@ TAKEN = (PauseState.ACTIVE, PauseState.ENDED)
 
 
 def _scoped(scope: Scope, f) -> "Pause.objects":
-    from .figures import _org_family
+    from .figures import _org_family, case_q
 
     qs = Pause.objects.filter(requested_at__gte=f.start, requested_at__lt=f.end)
     if not scope.is_lead:
         qs = qs.filter(coordinating_org_id__in=scope.org_ids)
     if f.org_id:
         qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+    if case := case_q(f):
+        qs = qs.filter(Exists(Application.objects.filter(case, pk=OuterRef("application_id"))))
     return qs
 
 
@@ -34,7 +37,7 @@ def pauses_by_unit(scope: Scope, f) -> list[dict]:
     those paused."""
     from accounts.models import Organisation
 
-    from .figures import _app_ct_id
+    from .figures import _app_ct_id, _of_cases
 
     rows = list(
         _scoped(scope, f)
@@ -57,6 +60,7 @@ def pauses_by_unit(scope: Scope, f) -> list[dict]:
     ).exclude(stage="overall")
     if not scope.is_lead:
         worked = worked.filter(coordinating_org_id__in=scope.org_ids)
+    worked = _of_cases(worked, f, category=True)
     worked = dict(
         worked.values("responsible_org_id")
         .annotate(n=Count("subject_id", distinct=True))

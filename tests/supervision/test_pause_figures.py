@@ -16,6 +16,7 @@ For 市发展改革委 only C's construction: 1 pause, external, 2 days, 1 case 
 before a deadline, by anyone but the customer: E's request of 22 Oct, then C's of 15 Oct.
 """
 
+from dataclasses import replace
 from datetime import datetime
 from io import BytesIO
 
@@ -24,6 +25,7 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from applications.models import Application
 from applications.pauses import Pause
 from deadlines.models import PauseReason
 from supervision import figures as figs
@@ -186,3 +188,19 @@ def test_the_dashboard_export_has_them(client, ledger, gxj):
     assert [row[0] for row in near] == [ledger.E.number, ledger.C.number]
     requested_at, due_at = near[0][5:7]
     assert requested_at == datetime(2026, 10, 22, 9, 0) and due_at == datetime(2026, 10, 23, 0, 0)
+
+
+def test_they_follow_the_category_and_district_filters(ledger, gxj):
+    # C is the only LV case with external works: its approved weather pause, then its lapsed request.
+    figures = pause_figures(scope_for(gxj), replace(PERIOD, category="lv_external"), limit=50)
+    assert _units(figures) == [("psb", 1, 1, 2, 1, 1, 100.0)]
+    assert [p.application_id for p in figures["near_deadline"]["rows"]] == [ledger.C.pk]
+    # E (high voltage, two sources) had no pause taken; its request of 22 Oct is near the deadline.
+    figures = pause_figures(scope_for(gxj), replace(PERIOD, category="hv_dual"), limit=50)
+    assert _units(figures) == []
+    assert [p.application_id for p in figures["near_deadline"]["rows"]] == [ledger.E.pk]
+    # Only C is in 武川县.
+    Application.objects.filter(pk=ledger.C.pk).update(district="wuchuan")
+    figures = pause_figures(scope_for(gxj), replace(PERIOD, district="wuchuan"), limit=50)
+    assert _units(figures) == [("psb", 1, 1, 2, 1, 1, 100.0)]
+    assert [p.application_id for p in figures["near_deadline"]["rows"]] == [ledger.C.pk]
