@@ -2,13 +2,14 @@
 number of random examples), answers four users (a customer, power-bureau staff, a department reviewer at
 the window, a supervisor; each example is sent as each of them) without a server error. Half the generated
 ids are replaced by ids that exist, so the requests reach real cases (a draft and one at the permits),
-tasks and documents, not only 404s."""
+tasks, documents and a pause request, not only 404s."""
 
 from itertools import count
 
 import hypothesis
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -16,8 +17,10 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
+from applications.pause_services import pause_ask
 from approvals.models import ApprovalTask
-from tests.applications.factories import ApplicationFactory, DocumentFactory, case_in_state
+from approvals.services import shared_document_upload
+from tests.applications.factories import PDF_BYTES, ApplicationFactory, DocumentFactory, case_in_state
 
 APP = get_wsgi_application()
 # Methods the schema does not list are answered by DRF (405) before any of our code: not probed.
@@ -40,14 +43,25 @@ def window_user(make_user):
 
 @pytest.fixture
 def existing(customer, psb_staff):
-    """Ids that exist, by the first segment of the path after ``/api/v1/``: a case at the permits (its
-    tasks at the window), the customer's draft and a wallet document."""
+    """Ids that exist, by the first segment of the path after ``/api/v1/`` (``pid``: a pause request's):
+    a case at the permits (its tasks at the window, a shared drawing, a pause staff asked for), the
+    customer's draft and a wallet document."""
     case = case_in_state("approving", customer=customer, staff=psb_staff, road_excavation=True)
+    tasks = list(ApprovalTask.objects.filter(application=case).values_list("pk", flat=True))
+    drawing = shared_document_upload(
+        task_id=tasks[0],
+        actor=psb_staff,
+        kind="design_drawing",
+        title="外线路径图",
+        file=SimpleUploadedFile("route.pdf", PDF_BYTES, content_type="application/pdf"),
+    )
+    request = pause_ask(application_id=case.pk, actor=psb_staff, reason_code="customer_delay")
     return {
         "applications": [case.pk, ApplicationFactory(customer=customer, with_documents=True).pk],
-        "approval-tasks": list(ApprovalTask.objects.filter(application=case).values_list("pk", flat=True)),
+        "approval-tasks": tasks,
         "documents": [DocumentFactory(owner=customer).pk],
-        "approval-documents": [],
+        "approval-documents": [drawing.pk],
+        "pid": [request.pk],
     }
 
 
@@ -92,13 +106,14 @@ def wsgi():
     database=None,
 )
 def test_no_operation_answers_a_server_error(case, users, existing, turns, limits_out_of_reach, wsgi):
-    pk = case.path_parameters.get("id") if case.path_parameters else None
-    if isinstance(pk, str) and pk.isdecimal():  # the coverage phase sends its path values as strings
-        pk = int(pk)
-    if isinstance(pk, int) and pk % 2 == 0:
-        known = existing[case.path.split("/")[3]]
-        if known:  # in turn (the coverage phase keeps one id while it varies the rest)
-            case.path_parameters["id"] = known[next(turns) % len(known)]
+    for name in ("id", "pid"):
+        pk = (case.path_parameters or {}).get(name)
+        if isinstance(pk, str) and pk.isdecimal():  # the coverage phase sends its path values as strings
+            pk = int(pk)
+        if isinstance(pk, int) and pk % 2 == 0:
+            known = existing[name if name == "pid" else case.path.split("/")[3]]
+            if known:  # in turn (the coverage phase keeps one id while it varies the rest)
+                case.path_parameters[name] = known[next(turns) % len(known)]
     for user in users:
         token, _ = Token.objects.get_or_create(user=user)  # a fuzzed logout may have ended it
         response = case.call(
