@@ -238,11 +238,13 @@ def _plain(data) -> dict:
 
 
 def detail_queryset(user):
-    """The cases ``user`` sees, each with its manager, documents (by kind, newest first) and timeline."""
+    """The cases ``user`` sees, each with its manager, documents (by kind, newest first), timeline and
+    promised materials."""
     return (
         selectors.applications_visible_to(user)
         .select_related("account_manager")
         .prefetch_related(
+            "promised_materials",
             Prefetch("documents", queryset=Document.objects.order_by("kind", "-pk")),
             Prefetch(
                 "audit_entries",

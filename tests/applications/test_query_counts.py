@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 # capped count, the page (account managers joined), the page's running stages.
 LIST_QUERIES = 4
 # One case: the token with its user and roles, the case (with its manager), its documents, its timeline
-# (the available transitions' conditions read the documents, no query), its clocks, its pauses and its
-# promised materials (一证受理).
+# (the available transitions' conditions read the documents and the promised materials, no query), its
+# clocks, its pauses and its promised materials (一证受理).
 DETAIL_QUERIES = 7
 
 
@@ -46,10 +46,12 @@ def test_detail_queries_do_not_grow_with_history_or_documents(
     long = case_in_state(
         "installing", customer=customer, staff=psb_staff, dual_source=True, external_works=True
     )
+    # Returned for materials: what may be submitted again depends on the promised ones (read once).
+    returned = case_in_state("returned", customer=customer, staff=psb_staff)
     DocumentFactory.create_batch(3, owner=customer)
     for who in (customer, psb_staff, supervisor):
         client = api_as(who)
-        for application in (short, long):
+        for application in (short, long, returned):
             with django_assert_num_queries(DETAIL_QUERIES):
                 assert client.get(f"/api/v1/applications/{application.pk}/").status_code == 200
 
