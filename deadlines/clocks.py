@@ -299,14 +299,24 @@ def _late_evidence(clock: StageClock, days_late: int) -> str:
 
 
 def _late_record(clock: StageClock, days_late: int, *, recorded_at, actor) -> CreditRecord | None:
-    """The credit record of a late finish against the responsible organisation (unsaved), or None when
-    the rule waives it or nobody is responsible."""
+    """The credit record of a late finish (unsaved): against the responsible organisation; for a step the
+    policy leaves to the applicant (its rule names no unit: a private green owner's consent, the green
+    fee), against the case's applicant; None when the rule waives it or nobody is responsible."""
     credit = clock.rule.credit_on_late if clock.rule_id else True
-    if not (credit and clock.responsible_org_id):
+    if not credit:
+        return None
+    against = {}
+    if clock.responsible_org_id:
+        against = {"organisation_id": clock.responsible_org_id}
+    elif clock.rule_id and clock.rule.responsible_org_id is None:
+        subject = clock.subject
+        if getattr(subject, "customer_id", None):
+            against = {"applicant_id": subject.customer_id, "applicant_name": subject.applicant_name}
+    if not against:
         return None
     return CreditRecord(
         kind=_late_kind(clock),
-        organisation_id=clock.responsible_org_id,
+        **against,
         clock=clock,
         subject_type_id=clock.subject_type_id,
         subject_id=clock.subject_id,
@@ -319,8 +329,8 @@ def _late_record(clock: StageClock, days_late: int, *, recorded_at, actor) -> Cr
 
 
 def clock_finish(*, subject, stage, at, actor=None) -> StageClock:
-    """Close the open clock of ``stage``. A late finish creates a CreditRecord against the responsible
-    organisation. Raises ClockNotRunning when that stage has no open clock."""
+    """Close the open clock of ``stage``. A late finish creates a CreditRecord (``_late_record``). Raises
+    ClockNotRunning when that stage has no open clock."""
     with transaction.atomic():
         clock = _open_clocks(subject, stage=stage).select_for_update().first()
         if clock is None:

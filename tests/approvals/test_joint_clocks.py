@@ -183,3 +183,28 @@ def test_a_late_survey_unit_is_warned_about_its_own_clock(road_and_green, depart
     )
     assert "jgzd1" in told and supervisor.username in told
     assert "gxj_pipeline1" not in told  # 管线局 surveyed on time
+
+
+def test_a_late_consent_for_private_green_is_booked_to_the_applicant(psb_staff, departments):
+    """Private green: the applicant obtains the owner's consent within 5 working days (the policy), so a
+    late consent is the applicant's, not a unit's."""
+    d = departments
+    with at(2026, 9, 14, 9, 30):
+        application = case_in_state(
+            "approving", green_space=True, staff=psb_staff, at=sh(2026, 9, 7, 9, 0), step=timedelta(hours=2)
+        )
+        push(application, d["window"], green_owner="private")
+    green = task_of(application, "green_permit")
+    consent = _clocks(application, "green_consent").get()
+    assert consent.responsible_org is None and consent.due_at == sh(2026, 9, 21)  # end of the 20th
+    with at(2026, 9, 15, 10):
+        step(green, "start_review", d["window"])
+    with at(2026, 9, 22, 10):  # two working days late
+        step(green, "record_part", psb_staff, note="业主单位同意")
+    (record,) = CreditRecord.objects.filter(subject_id=application.pk, stage="green_consent")
+    assert (record.organisation, record.applicant, record.applicant_name) == (
+        None,
+        application.customer,
+        application.applicant_name,
+    )
+    assert record.working_days_late == 2 and record.kind == CreditRecord.Kind.LATE_FINISH
