@@ -380,7 +380,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         missing = self.missing_materials(today)
         if not missing:
             return []
-        promised = {p.kind for p in self.promised_materials.all()}  # prefetched on the case pages
+        promised = {p.kind for p in self.promised_materials.all()}  # prefetched by the API's case detail
         return [k for k in missing if k not in promised]
 
     def materials_ready(self) -> bool:
