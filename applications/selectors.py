@@ -6,13 +6,14 @@ Anything outside ``applications_visible_to(user)`` does not exist for that user 
 import re
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from accounts.masking import mask_id_number, mask_phone
 from accounts.models import RoleCode
 from accounts.permissions import can
 from deadlines import selectors as deadline_selectors
+from deadlines.models import StageClock
 
 from .models import Application, ApplicationState, Document, timeline  # noqa: F401 (re-exported)
 from .transitions import USER_TRANSITIONS
@@ -20,27 +21,11 @@ from .transitions import USER_TRANSITIONS
 OVERALL = "overall"
 
 
-def _approval_task_model():
-    """``approvals.ApprovalTask`` once that app defines it (it is built after this one), else None."""
-    try:
-        return apps.get_model("approvals", "ApprovalTask")
-    except LookupError:
-        return None
-
-
-def _stage_clock_model():
-    try:
-        return apps.get_model("deadlines", "StageClock")
-    except LookupError:
-        return None
-
-
 def application_content_type():
     return ContentType.objects.get_for_model(Application)
 
 
 def _clocks_of_case():
-    StageClock = _stage_clock_model()  # noqa: N806
     return StageClock.objects.filter(subject_type=application_content_type(), subject_id=OuterRef("pk"))
 
 
@@ -79,12 +64,8 @@ def visibility(user) -> Visibility:
         user_id=user.pk,
         own=user.has_role(RoleCode.CUSTOMER),
         submitted=can(user, "applications.view_all_applications"),
-        pushed_to=org
-        if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) and _approval_task_model() is not None
-        else None,
-        coordinated_by=org
-        if org and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) and _stage_clock_model()
-        else None,
+        pushed_to=org if org and user.has_role(RoleCode.REVIEWER, RoleCode.WINDOW) else None,
+        coordinated_by=org if org and user.has_role(RoleCode.SUPERVISOR, RoleCode.LEADER) else None,
         own_first=user.has_role(RoleCode.ACCOUNT_MANAGER),
     )
 
@@ -123,6 +104,18 @@ def applications_visible_to(user) -> QuerySet[Application]:
             )
         )
     return qs
+
+
+def personal_data_seen(application: Application, user) -> dict[str, str]:
+    """The case's ID and phone numbers as ``user`` may read them: whole with the permission
+    ``applications.see_personal_data`` (the case's customer, the staff working it), masked otherwise. The
+    API, the case page and the printed form all show them through here."""
+    if can(user, "applications.see_personal_data", application):
+        return {"id_number": application.id_number, "contact_phone": application.contact_phone}
+    return {
+        "id_number": mask_id_number(application.id_number),
+        "contact_phone": mask_phone(application.contact_phone),
+    }
 
 
 CASE_NUMBER = re.compile(r"HHHT-\d{4}-\d{6,}")

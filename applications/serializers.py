@@ -7,9 +7,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.masking import mask_id_number, mask_phone
-from accounts.permissions import can
-
 from . import selectors
 from .models import (
     ApplicantType,
@@ -218,9 +215,7 @@ class ApplicationListSerializer(serializers.Serializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not can(self.context["request"].user, "applications.see_personal_data", instance):
-            data["id_number"] = mask_id_number(data["id_number"])
-            data["contact_phone"] = mask_phone(data["contact_phone"])
+        data.update(selectors.personal_data_seen(instance, self.context["request"].user))
         return data
 
     def get_state_display(self, obj) -> str:

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import TransitionNotAllowed
 
-from accounts.masking import mask_id_number, mask_phone
 from accounts.permissions import can
 from applications import appointments, portal_services, selectors, services
 from applications.appointments import MeterVisitBooking
@@ -332,7 +331,6 @@ def _detail_context(request, application, *, bound=None) -> dict:
     """Everything the case page shows; ``bound`` = {key: bound form with errors} for a failed action."""
     user = request.user
     bound = bound or {}
-    unmasked = can(user, "applications.see_personal_data", application)
     clocks = selectors.stages_of(application)
     is_owner = application.customer_id == user.pk
     permit_summary = None
@@ -368,8 +366,7 @@ def _detail_context(request, application, *, bound=None) -> dict:
     context = {
         "application": application,
         "is_owner": is_owner,
-        "id_number": application.id_number if unmasked else mask_id_number(application.id_number),
-        "contact_phone": application.contact_phone if unmasked else mask_phone(application.contact_phone),
+        **selectors.personal_data_seen(application, user),
         "steps": steps,
         "overall": overall,
         "risk": risk,

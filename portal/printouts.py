@@ -12,8 +12,6 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from accounts.masking import mask_id_number, mask_phone
-from accounts.permissions import can
 from applications import selectors
 from applications.api import document_file_response
 from applications.models import DocumentKind, required_materials
@@ -27,12 +25,10 @@ def application_form(request, pk):
     application = get_object_or_404(
         selectors.applications_visible_to(request.user).select_related("customer", "account_manager"), pk=pk
     )
-    unmasked = can(request.user, "applications.see_personal_data", application)
 
     context = {
         "application": application,
-        "id_number": application.id_number if unmasked else mask_id_number(application.id_number),
-        "contact_phone": application.contact_phone if unmasked else mask_phone(application.contact_phone),
+        **selectors.personal_data_seen(application, request.user),
         "materials": [DocumentKind(k).label for k in required_materials(application.voltage)],
         "attached": {d.kind: d for d in application.documents.all()},
         "printed_at": timezone.now(),
