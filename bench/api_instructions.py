@@ -27,6 +27,7 @@ WARM_UP = 50
 TARGETS = {
     "bare": ("/bench/bare/", None, ""),
     "token-only": ("/bench/authenticated/", "bench_customer", ""),
+    "one-query": ("/bench/one-query/{detail}/", "bench_customer", ""),
     "list-manager": ("/api/v1/applications/", "bench_staff", "page_size=25"),
     "list-customer": ("/api/v1/applications/", "bench_customer", "page_size=25"),
     "detail": ("/api/v1/applications/{detail}/", "bench_customer", ""),
