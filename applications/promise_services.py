@@ -37,6 +37,8 @@ COMMITMENT_TEXT = _(
     "以用电人有效身份证明申请一证受理，郑重承诺：于%(due)s前补交以下资料：%(kinds)s。\n"
     "如未按期补交，申请将按一次性告知暂停办理（暂停计时），并记入申请人信用记录（承诺不兑现）。"
 )
+# The promised day in the 承诺书, in the reader's language (a strftime format).
+DUE_FORMAT = _("%Y年%m月%d日24时")
 MISSED_EVIDENCE = _("告知承诺于 %(due)s 前补交的资料未补交：%(kinds)s。")
 MISSED_MESSAGE = _("您的用电申请 %(number)s 承诺补交的资料逾期未交，申请已暂停办理，请尽快补交。")
 SUPPLIED_NOTE = _("承诺资料已补交")
@@ -70,7 +72,7 @@ def commitment_text(application, kinds, due: datetime) -> str:
         "address": application.address,
         "business": application.get_business_display(),
         "capacity": f"{Decimal(application.capacity_kva).normalize():f}",
-        "due": f"{last_day(due):%Y年%m月%d日}24时",
+        "due": last_day(due).strftime(str(DUE_FORMAT)),
         "kinds": "、".join(str(DocumentKind(k).label) for k in kinds),
     }
 

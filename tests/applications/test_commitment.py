@@ -97,6 +97,20 @@ def test_a_commitment_submission_is_accepted_and_the_promise_met(api_as, identit
     assert not CreditRecord.objects.filter(kind="broken_promise").exists()
 
 
+def test_the_commitment_letter_reads_in_the_customers_language(client, identity_only, customer):
+    from django.conf import settings
+
+    client.force_login(customer)
+    preview = reverse("applications:preview", kwargs={"pk": identity_only.pk})
+    with at(2026, 6, 1, 9):
+        chinese = client.get(preview).content.decode()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = client.get(preview).content.decode()
+    assert "告知承诺书" in chinese and "2026年06月08日24时" in chinese
+    assert "Letter of commitment" in english and "by 24:00 on 2026-06-08" in english
+    assert "credit record" in english and "告知承诺书" not in english and "24时" not in english
+
+
 def test_the_staff_see_the_promise_on_the_case_page(client, api_as, identity_only, customer, psb_staff):
     with at(2026, 6, 1, 9):
         _submit(api_as(customer), identity_only, commitment=True)
