@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import can
+from hhht_power.text import enumeration
 
 from . import validation as v
 from .models import ApplicantType, ApplicationState, AuditEntry, Voltage
@@ -97,7 +98,7 @@ def application_correct(*, application_id: int, actor, data: dict, at: datetime 
         )
         from deadlines.notifications import notify
 
-        fields = "、".join(str(LABELS[f]) for f in changed)
+        fields = enumeration(LABELS[f] for f in changed)
         notify(
             recipients=[application.customer],
             kind="application",

@@ -13,6 +13,7 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.models import RoleCode, User
 from accounts.permissions import can
+from hhht_power.text import enumeration
 
 from . import validation as v
 from .models import Application, ApplicationState, AuditEntry
@@ -112,7 +113,7 @@ def _follow_up_low_rating(application, rating, *, at) -> None:
 
     from deadlines.notifications import notify
 
-    labels = "、".join(rating.tag_labels)
+    labels = enumeration(rating.tag_labels)
     body = "；".join(part for part in (labels, rating.comment) if part)
     notify(
         recipients=follow_up_recipients(application),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import can
+from hhht_power.text import enumeration
 
 from . import validation as v
 from .models import Application, ApplicationState, AuditEntry, DocumentKind, Voltage
@@ -73,7 +74,7 @@ def commitment_text(application, kinds, due: datetime) -> str:
         "business": application.get_business_display(),
         "capacity": f"{Decimal(application.capacity_kva).normalize():f}",
         "due": last_day(due).strftime(str(DUE_FORMAT)),
-        "kinds": "、".join(str(DocumentKind(k).label) for k in kinds),
+        "kinds": enumeration(DocumentKind(k).label for k in kinds),
     }
 
 
@@ -220,7 +221,7 @@ def _miss(application_id, *, at) -> int:
         return 0
     PromisedMaterial.objects.filter(pk__in=[p.pk for p in missed]).update(missed_at=at)
     kinds = [p.kind for p in missed]
-    labels = "、".join(str(DocumentKind(k).label) for k in kinds)
+    labels = enumeration(DocumentKind(k).label for k in kinds)
     due = last_day(min(p.due_at for p in missed))
     if application.is_open:
         application.notice = [{"kind": k, "reason": str(_("告知承诺未兑现"))} for k in kinds]

@@ -23,6 +23,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts.permissions import can
 from hhht_power.logs import bind_case
+from hhht_power.text import enumeration
 
 from . import validation as v
 from .models import (
@@ -281,7 +282,7 @@ def _submit(application, *, actor, data, at):
         )
     missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
-        labels = "、".join(str(DocumentKind(k).label) for k in missing)
+        labels = enumeration(DocumentKind(k).label for k in missing)
         raise ValidationError(
             {
                 "documents": [

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hhht_power.text import enumeration
+
 
 class StageCode(models.TextChoices):
     ACCEPT = "accept", _("用电申请一窗受理")
@@ -241,7 +243,7 @@ class PolicyRule(models.Model):
             value = getattr(self, field)
             if value is not None:
                 parts.append(str(yes if value else no))
-        return "、".join(parts) or str(_("全部"))
+        return enumeration(parts) or str(_("全部"))
 
 
 class PolicyRuleChange(models.Model):

@@ -40,6 +40,7 @@ from applications.models import (
 )
 from applications.satisfaction import SatisfactionRating
 from applications.transitions import BY_NAME
+from hhht_power.text import enumeration
 
 from . import printouts as form_views
 from .commitments import commitment_context
@@ -167,7 +168,7 @@ def preview(request, pk):
         "materials": [
             {**m, "document": attached.get(m["kind"])} for m in materials_explained(application.voltage)
         ],
-        "missing": [DocumentKind(k).label for k in application.missing_materials()],
+        "missing": enumeration(DocumentKind(k).label for k in application.missing_materials()),
         "submit_form": BY_NAME["submit"].make_form(application),
         **commitment_context(application),
     }

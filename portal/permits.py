@@ -34,6 +34,7 @@ from approvals.models import (
 from approvals.transitions import BY_NAME, user_transition
 from deadlines.models import Level
 from hhht_power.media import private_file_response
+from hhht_power.text import enumeration
 
 from .common import promised_day
 
@@ -158,7 +159,9 @@ def _task_context(request, task, *, bound=None) -> dict:
     if task.state == TaskState.IN_REVIEW and task.is_permit() and can(user, "approvals.grant", task):
         pending = [p for p in task.parts.all() if p.done_at is None]
         if pending:
-            names = "、".join(f"{p.get_kind_display()}（{p.organisation or _('申请单位')}）" for p in pending)
+            names = enumeration(
+                f"{p.get_kind_display()}（{p.organisation or _('申请单位')}）" for p in pending
+            )
             blocked.append(
                 {
                     "name": "grant",

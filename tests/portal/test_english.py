@@ -41,3 +41,23 @@ def test_case_page_in_english(english, customer, psb_staff):
     with translation.override("en"):
         assert str(BY_NAME["create"].label) == "Application created"
     assert "Clock paused" in html and "Reason for withdrawing" in html
+
+
+def test_lists_in_a_sentence_are_joined_in_the_readers_language(english, customer):
+    from django.utils import translation
+
+    from applications.models import DocumentKind
+    from tests.applications.factories import ApplicationFactory
+
+    draft = ApplicationFactory(customer=customer)  # low voltage, no documents yet
+    kinds = [DocumentKind(k).label for k in draft.missing_materials()]
+    assert len(kinds) >= 2
+    english.force_login(customer)
+    html = english.get(f"/applications/{draft.pk}/preview/").content.decode()
+    with translation.override("en"):
+        assert ", ".join(str(k) for k in kinds) in html
+    with translation.override("zh-hans"):
+        chinese = "、".join(str(k) for k in kinds)
+    assert chinese not in html
+    english.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    assert chinese in english.get(f"/applications/{draft.pk}/preview/").content.decode()
