@@ -23,6 +23,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts.permissions import can
 from hhht_power.logs import bind_case
+from hhht_power.media import save_with_file
 from hhht_power.text import enumeration
 
 from . import validation as v
@@ -84,12 +85,7 @@ def document_upload(*, owner, kind: str, file, valid_until=None) -> Document:
         # The owner's row lock makes two uploads at once count each other against the quota.
         get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
         v.check_upload_quota(owner=owner, size=doc.size)
-        doc.file.save("upload", file, save=False)
-        try:
-            doc.save()
-        except Exception:
-            doc.file.delete(save=False)
-            raise
+        save_with_file(doc, file)
     return doc
 
 

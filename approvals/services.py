@@ -26,6 +26,7 @@ from deadlines import clocks
 from deadlines.clocks import clocks_for
 from deadlines.notifications import notify
 from hhht_power.logs import bind_case
+from hhht_power.media import save_with_file
 
 from .models import (
     ISSUE_STAGES,
@@ -648,12 +649,7 @@ def shared_document_upload(
             uploaded_by=actor,
             uploaded_at=at,
         )
-        doc.file.save("upload", file, save=False)
-        try:
-            doc.save()
-        except Exception:
-            doc.file.delete(save=False)
-            raise
+        save_with_file(doc, file)
         TaskAuditEntry.record(
             task,
             actor=actor,

@@ -17,6 +17,18 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 
+def save_with_file(instance, content, *, field: str = "file", name: str = "upload") -> None:
+    """Store ``content`` in ``instance``'s file ``field`` and save the row; when the row cannot be saved
+    the stored file is removed again, so a failed upload leaves no file behind."""
+    stored = getattr(instance, field)
+    stored.save(name, content, save=False)
+    try:
+        instance.save()
+    except Exception:
+        stored.delete(save=False)
+        raise
+
+
 def private_file_response(file, *, content_type: str, filename: str) -> HttpResponse:
     """The response that delivers ``file`` (a FieldFile) inline under ``filename``."""
     if settings.MEDIA_STORAGE == "s3" and settings.MEDIA_SIGNED_URLS:

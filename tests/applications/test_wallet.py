@@ -111,3 +111,16 @@ def test_anonymous_users_get_nothing(api_client, customer):
     doc = DocumentFactory(owner=customer)
     assert api_client.get(f"/api/v1/documents/{doc.pk}/file/").status_code == 401
     assert api_client.get("/api/v1/documents/").status_code == 401
+
+
+def test_an_upload_whose_row_cannot_be_saved_leaves_no_file(customer):
+    from django.db import IntegrityError, transaction
+
+    from hhht_power.media import save_with_file
+
+    # A size the column refuses (it holds no negative number): the file is stored first, then the row fails.
+    doc = Document(owner=customer, kind="identity", content_type="application/pdf", size=-1, sha256="0" * 64)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        save_with_file(doc, SimpleUploadedFile("id.pdf", PDF_BYTES))
+    assert not Document.objects.exists()
+    assert [p for p in Path(doc.file.storage.location).rglob("*") if p.is_file()] == []
