@@ -357,14 +357,11 @@ class DocumentDetail(generics.RetrieveAPIView):
 
 
 def document_file_response(user, pk) -> HttpResponse:
-    """The file of a document ``user`` may see, never cached by shared caches; 404 otherwise."""
+    """The file of a document ``user`` may see; 404 otherwise."""
     doc = get_object_or_404(selectors.documents_visible_to(user), pk=pk)
-    response = private_file_response(
+    return private_file_response(
         doc.file, content_type=doc.content_type, filename=f"{doc.kind}-{doc.pk}{doc.extension}"
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class DocumentFile(APIView):

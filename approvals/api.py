@@ -6,7 +6,7 @@ invalid fields (``{field: [message], "codes": {...}}``), 403 not your role or ta
 parts not done, or lost a race.
 """
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -162,17 +162,19 @@ class TaskDocuments(APIView):
         return Response(SharedDocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 
 
+def shared_document_file_response(user, pk) -> HttpResponse:
+    """The file of a shared permit document ``user`` may see (the API and the task page); 404 otherwise."""
+    doc = get_object_or_404(selectors.shared_documents_visible_to(user), pk=pk)
+    return private_file_response(
+        doc.file,
+        content_type=doc.content_type,
+        filename=f"{doc.kind}-{doc.pk}-v{doc.version}{doc.extension}",
+    )
+
+
 class SharedDocumentFile(APIView):
     """Download a shared document: the departments of its case and the power bureau; 404 for others."""
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk):
-        doc = get_object_or_404(selectors.shared_documents_visible_to(request.user), pk=pk)
-        response = private_file_response(
-            doc.file,
-            content_type=doc.content_type,
-            filename=f"{doc.kind}-{doc.pk}-v{doc.version}{doc.extension}",
-        )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return shared_document_file_response(request.user, pk)

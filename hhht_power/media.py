@@ -7,7 +7,8 @@
   for ``S3_URL_SECONDS``; the client fetches the object from the storage directly.
 - Otherwise (``make run``, tests): Django streams the file itself.
 
-Views set their own caching headers on the response returned here.
+Whichever way, the answer is ``Cache-Control: private, no-store`` (no shared cache keeps a customer's
+papers) and ``X-Content-Type-Options: nosniff`` (the browser takes the checked content type).
 """
 
 from urllib.parse import quote
@@ -30,7 +31,14 @@ def save_with_file(instance, content, *, field: str = "file", name: str = "uploa
 
 
 def private_file_response(file, *, content_type: str, filename: str) -> HttpResponse:
-    """The response that delivers ``file`` (a FieldFile) inline under ``filename``."""
+    """The response that delivers ``file`` (a FieldFile) inline under ``filename``, never cached."""
+    response = _file_response(file, content_type=content_type, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _file_response(file, *, content_type: str, filename: str) -> HttpResponse:
     if settings.MEDIA_STORAGE == "s3" and settings.MEDIA_SIGNED_URLS:
         disposition = content_disposition_header(False, filename)
         url = file.storage.url(

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,7 @@ from accounts.permissions import can
 from applications.forms import PortalForm, apply_errors
 from applications.selectors import search_q
 from approvals import selectors, services
+from approvals.api import shared_document_file_response
 from approvals.models import (
     OPEN_TASK_STATES,
     ApprovalTask,
@@ -33,7 +34,6 @@ from approvals.models import (
 )
 from approvals.transitions import BY_NAME, user_transition
 from deadlines.models import Level
-from hhht_power.media import private_file_response
 from hhht_power.text import enumeration
 
 from .common import promised_day
@@ -317,12 +317,4 @@ def comment(request, pk):
 @xframe_options_sameorigin
 def document(request, pk):
     """A shared permit document, shown in the task page (only to the units working that case's permits)."""
-    doc = get_object_or_404(selectors.shared_documents_visible_to(request.user), pk=pk)
-    response = private_file_response(
-        doc.file,
-        content_type=doc.content_type,
-        filename=f"{doc.kind}-v{doc.version}{doc.extension}",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return shared_document_file_response(request.user, pk)

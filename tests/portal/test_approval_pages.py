@@ -65,6 +65,7 @@ def test_window_accepts_the_filing_and_the_planning_office_grants(client, psb_st
     doc = SharedDocument.objects.get(application=application, kind="permit")
     preview = client.get(reverse("approvals:document", kwargs={"pk": doc.pk}))
     assert preview.status_code == 200 and preview["X-Frame-Options"] == "SAMEORIGIN"
+    assert preview["Cache-Control"] == "private, no-store" and preview["X-Content-Type-Options"] == "nosniff"
     response = client.post(
         act("grant"), {"expected_state": "in_review", "grant-permit_number": "规划许可〔2026〕8号"}
     )
