@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Benchmark of the applications API: requests per second of the list (page of 25), the detail and a
 bare Django view returning a small JSON body, under the same gunicorn settings and in the same run; and,
-for reference, a DRF view that only authenticates the token (the floor of any API endpoint).
+for reference, a DRF view that only authenticates the token (the floor of any API endpoint) and the same
+view reading three columns of one case through the ORM (the floor of any endpoint that reads a case).
 
     .venv/bin/python bench/applications_api.py [--cases 100000] [--duration 5] [--rounds 3]
                                                [--connections 16] [--workers N] [--reseed]
@@ -394,6 +395,11 @@ def main():
             ("bare", f"{base}/bench/bare/", None),
             ("DRF, token only (no work)", f"{base}/bench/authenticated/", tokens["bench_customer"]),
             (
+                "DRF, token and one ORM query",
+                f"{base}/bench/one-query/{detail_id}/",
+                tokens["bench_customer"],
+            ),
+            (
                 "list (staff queue, page of 25)",
                 f"{base}/api/v1/applications/?page_size=25",
                 tokens["bench_staff"],
@@ -405,9 +411,9 @@ def main():
             ),
             ("detail", f"{base}/api/v1/applications/{detail_id}/", tokens["bench_customer"]),
         ]
-        queue = check(targets[2][1], targets[2][2])
+        queue = check(targets[3][1], targets[3][2])
         assert len(queue["results"]) == 25, queue
-        assert check(targets[4][1], targets[4][2])["timeline"]
+        assert check(targets[5][1], targets[5][2])["timeline"]
 
         # The bare view runs before every other endpoint and once more at the end of a round, and each
         # endpoint's ratio is to the mean of the bare runs on either side of it: the speed of a shared
