@@ -151,28 +151,22 @@ def open_only(qs: QuerySet, f: Filters) -> QuerySet:
     return qs.annotate(case_in_category=Subquery(in_category[:1])).filter(case_in_category__isnull=False)
 
 
+def _case_in_scope(scope: Scope, f: Filters, case_id: str) -> Q:
+    """A case the supervisor sees (the lead: every one; others: a stage their unit coordinates) and, with
+    a unit filter, one with a stage that unit (or a sub-unit) is responsible for. ``case_id`` names the
+    case's id in the query it filters (``"pk"`` for cases, ``"subject_id"`` for their clocks)."""
+    clocks = StageClock.objects.filter(subject_type_id=_app_ct_id(), subject_id=OuterRef(case_id))
+    q = Q()
+    if not scope.is_lead:
+        q &= Q(Exists(clocks.filter(coordinating_org_id__in=scope.org_ids)))
+    if f.org_id:
+        q &= Q(Exists(clocks.filter(responsible_org_id__in=_org_family(f.org_id)).exclude(stage=OVERALL)))
+    return q
+
+
 def cases(scope: Scope, f: Filters) -> QuerySet:
     """Submitted cases with a stage the supervisor coordinates (the lead: every one), filtered."""
-    qs = Application.objects.exclude(state=ApplicationState.DRAFT)
-    ct = _app_ct_id()
-    if not scope.is_lead:
-        qs = qs.filter(
-            Exists(
-                StageClock.objects.filter(
-                    subject_type_id=ct, subject_id=OuterRef("pk"), coordinating_org_id__in=scope.org_ids
-                )
-            )
-        )
-    if f.org_id:
-        qs = qs.filter(
-            Exists(
-                StageClock.objects.filter(
-                    subject_type_id=ct,
-                    subject_id=OuterRef("pk"),
-                    responsible_org_id__in=_org_family(f.org_id),
-                ).exclude(stage=OVERALL)
-            )
-        )
+    qs = Application.objects.exclude(state=ApplicationState.DRAFT).filter(_case_in_scope(scope, f, "pk"))
     if f.category:
         qs = qs.filter(CATEGORY_Q[f.category])
     if f.district:
@@ -206,29 +200,8 @@ def by_district(scope: Scope, f: Filters) -> list[dict]:
 def overall_clocks(scope: Scope, f: Filters, *, category: bool = True) -> QuerySet:
     """The overall clocks (submission to power-on, customer time excluded) of the cases in scope (live,
     for the drill-down and the open cases)."""
-    ct = _app_ct_id()
-    qs = StageClock.objects.filter(subject_type_id=ct, stage=OVERALL)
-    if not scope.is_lead:
-        qs = qs.filter(
-            Exists(
-                StageClock.objects.filter(
-                    subject_type_id=ct,
-                    subject_id=OuterRef("subject_id"),
-                    coordinating_org_id__in=scope.org_ids,
-                )
-            )
-        )
-    if f.org_id:
-        qs = qs.filter(
-            Exists(
-                StageClock.objects.filter(
-                    subject_type_id=ct,
-                    subject_id=OuterRef("subject_id"),
-                    responsible_org_id__in=_org_family(f.org_id),
-                ).exclude(stage=OVERALL)
-            )
-        )
-    return _of_cases(qs, f, category=category)
+    qs = StageClock.objects.filter(subject_type_id=_app_ct_id(), stage=OVERALL)
+    return _of_cases(qs.filter(_case_in_scope(scope, f, "subject_id")), f, category=category)
 
 
 def _in_period(qs, field, f: Filters):
