@@ -19,9 +19,10 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.permissions import can
+from hhht_power.fsm import require_state
 from hhht_power.logs import bind_case
 from hhht_power.media import save_with_file
 from hhht_power.text import enumeration
@@ -199,11 +200,7 @@ def application_transition(
         application = _locked(application_id)
         if not can(actor, f"applications.{name}", application):
             raise PermissionDenied
-        method = getattr(application, name)
-        if not can_proceed(method, check_conditions=False):
-            raise TransitionNotAllowed(
-                _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
-            )
+        require_state(application, name)
         _gates().check(application, name, data=data, at=at)
         handler = _HANDLERS[name]
         handler(application, actor=actor, data=data, at=at)
@@ -218,7 +215,7 @@ def application_permits_granted(*, application_id: int, actor, at: datetime | No
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        _require_state(application, application.permits_granted)
+        require_state(application, "permits_granted")
         _run(application, "permits_granted", actor=actor, at=at)
         _finish(application, "approval", at=at, actor=actor)
         if not _clocks().clock_running(application, "construction"):
@@ -234,7 +231,7 @@ def application_permit_refused(
     at = at or timezone.now()
     with transaction.atomic():
         application = _locked(application_id)
-        _require_state(application, application.permit_refused)
+        require_state(application, "permit_refused")
         _run(application, "permit_refused", actor=actor, at=at, reason=reason)
         _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason, stage="approval")
         _start(application, "design", at=at, actor=actor)
@@ -534,13 +531,6 @@ def _locked(application_id) -> Application:
     application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
     bind_case(application)
     return application
-
-
-def _require_state(application, method):
-    if not can_proceed(method, check_conditions=False):
-        raise TransitionNotAllowed(
-            _("当前状态“%(state)s”下不能执行此操作。") % {"state": application.get_state_display()}
-        )
 
 
 def _run(application, name, *, actor, at, reason="", data=None):

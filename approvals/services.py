@@ -25,6 +25,7 @@ from applications.validation import check_file
 from deadlines import clocks
 from deadlines.clocks import clocks_for
 from deadlines.notifications import notify
+from hhht_power.fsm import require_state
 from hhht_power.logs import bind_case
 from hhht_power.media import save_with_file
 
@@ -216,11 +217,8 @@ def task_transition(
         task.application = application
         if not can(actor, f"approvals.{name}", task):
             raise PermissionDenied
+        require_state(task, name)
         method = getattr(task, name)
-        if not can_proceed(method, check_conditions=False):
-            raise TransitionNotAllowed(
-                _("当前状态“%(state)s”下不能执行此操作。") % {"state": task.get_state_display()}
-            )
         if application.state not in CASE_STATES[name]:
             raise TransitionNotAllowed(
                 _("用电申请当前处于“%(state)s”，不能执行此操作。")

@@ -41,3 +41,16 @@ def test_pages_follow_the_language_switch(client):
 
     assert response["Content-Language"] == "en"
     assert "Sign in" in response.content.decode() or "Log in" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_transition_the_state_refuses_names_the_state_in_the_callers_language(api_as, customer, psb_staff):
+    from tests.applications.factories import case_in_state
+
+    connected = case_in_state("connected", customer=customer, staff=psb_staff)
+    url = f"/api/v1/applications/{connected.pk}/transitions/accept/"
+    english = api_as(psb_staff).post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 409
+    assert english.json()["detail"] == 'This action is not allowed in the state "Connected".'
+    chinese = api_as(psb_staff).post(url, {}, format="json")
+    assert chinese.status_code == 409 and chinese.json()["detail"] == "当前状态“已送电”下不能执行此操作。"
