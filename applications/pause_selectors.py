@@ -34,7 +34,7 @@ def pause_rows(application, tz=None) -> list[dict]:
             {
                 "id": pause.pk,
                 "reason_code": pause.reason.code,
-                "reason": str(pause.reason.label),
+                "reason": str(pause.reason),
                 "state": pause.state,
                 "note": pause.note,
                 "requested_by": str(pause.requested_by) if pause.requested_by_id else None,

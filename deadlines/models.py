@@ -11,6 +11,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from hhht_power.text import enumeration
@@ -303,7 +304,23 @@ class PauseReason(models.Model):
         verbose_name_plural = _("暂停计时原因")
 
     def __str__(self):
-        return self.label
+        """The label in the reader's language: the seeded reasons have English entries (``SEEDED_REASONS``),
+        one added later reads as entered."""
+        return gettext(self.label)
+
+
+# The labels the reasons were seeded with (migration 0010), listed here so that their translations are
+# extracted; the database keeps the Chinese label.
+SEEDED_REASONS = (
+    gettext_noop("一次性告知：等待客户补正资料"),
+    gettext_noop("告知承诺未兑现：等待客户补交资料"),
+    gettext_noop("客户申请延期办理"),
+    gettext_noop("客户受电工程未完工"),
+    gettext_noop("客户要求延期送电"),
+    gettext_noop("客户现场不具备施工或勘查条件"),
+    gettext_noop("恶劣天气无法施工"),
+    gettext_noop("政府决定暂停施工（如重大活动、冬季停工）"),
+)
 
 
 # --- Clocks ----------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ class PauseAskForm(PortalForm):
     def __init__(self, *args, reasons=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason_code"].choices = [("", _("请选择"))] + [
-            (r.code, f"{r.label}（{r.get_kind_display()}）") for r in reasons
+            (r.code, f"{r}（{r.get_kind_display()}）") for r in reasons
         ]
 
 

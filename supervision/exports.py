@@ -313,7 +313,7 @@ def pause_sheets(pauses) -> list:
                     p.application.number,
                     StageCode(p.stage).label if p.stage in StageCode.values else p.stage,
                     p.responsible_org.name if p.responsible_org else "",
-                    p.reason.label,
+                    str(p.reason),
                     str(p.requested_by) if p.requested_by else "",
                     p.requested_at,
                     p.stage_due_at,

@@ -61,3 +61,14 @@ def test_lists_in_a_sentence_are_joined_in_the_readers_language(english, custome
     assert chinese not in html
     english.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
     assert chinese in english.get(f"/applications/{draft.pk}/preview/").content.decode()
+
+
+def test_pause_reasons_and_the_policy_guide_in_english(english, customer, psb_staff):
+    application = case_in_state("accepted", customer=customer, staff=psb_staff)
+    english.force_login(psb_staff)
+    html = english.get(f"/applications/{application.pk}/").content.decode()
+    assert "The customer asked to defer" in html and "客户申请延期办理" not in html
+    guide = english.get("/supervision/guide/").content.decode()
+    assert "in force from 2020-01-01" in guide and "起施行" not in guide
+    live = guide.split('id="h-live"', 1)[1].split("</h2>", 1)[0]
+    assert "年" not in live and "月" not in live, live
