@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Organisation
 from accounts.permissions import can
+from applications.forms import apply_errors
 from applications.models import Application, ApplicationState, DocumentKind, required_materials
 from deadlines.calendar import add_working_days_lenient
 from deadlines.models import CreditRecord, Level, StageClock, StageCode
@@ -304,8 +305,7 @@ def order_issue(request, clock_pk):
                 reply_due=form.cleaned_data["reply_due"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("督办单已下发，已通知责任单位。"))
             return redirect("supervision:order", pk=order.pk)
@@ -377,7 +377,7 @@ def order_detail(request, pk):
             try:
                 handlers[action](order_id=order.pk, actor=request.user, text=form.cleaned_data["text"])
             except ValidationError as exc:
-                form.add_error("text", exc.message_dict.get("text", exc.messages))
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("已保存。"))
                 return redirect("supervision:order", pk=order.pk)
@@ -490,8 +490,7 @@ def credit_add(request):
                     application_id=application_id,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("信用记录已保存。"))
                 if record.organisation_id:
