@@ -425,7 +425,7 @@ def main():
         from accounts.models import User
         from applications.models import Application
         from deadlines.models import StageClock
-        from supervision.figures import Filters, default_filters
+        from supervision.filters import Filters, default_filters
 
         print(f"{Application.objects.count()} cases, {StageClock.objects.count()} clocks")
         load = os.getloadavg()

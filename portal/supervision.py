@@ -27,6 +27,7 @@ from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage, r
 from supervision import credit, drilldown, exports, services
 from supervision import figures as figs
 from supervision.categories import CATEGORIES, GUIDE_FACTS, category_label
+from supervision.filters import default_filters
 from supervision.forms import (
     MONTH_OUT_OF_RANGE,
     CreditAddForm,
@@ -283,7 +284,7 @@ def report(request):
 
 
 def _case_clocks_visible(scope):
-    return figs.stage_clocks(scope, figs.default_filters(timezone.localdate()))
+    return figs.stage_clocks(scope, default_filters(timezone.localdate()))
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from applications.models import Application
 from deadlines.models import CreditRecord
 
-from .figures import _app_ct_id
+from .filters import app_ct_id
 
 
 def credit_summary_by_organisation() -> list[dict]:
@@ -46,7 +46,7 @@ def credit_records(**filters) -> QuerySet:
 
 
 def attach_case_numbers(records) -> None:
-    ct = _app_ct_id()
+    ct = app_ct_id()
     ids = {r.subject_id for r in records if r.subject_type_id == ct and r.subject_id}
     numbers = dict(Application.objects.filter(pk__in=ids).values_list("pk", "number"))
     for r in records:

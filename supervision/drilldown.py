@@ -18,14 +18,13 @@ from .figures import (
     OVERALL,
     STAGE_ORDER,
     UNJUDGED_STAGES,
-    Filters,
-    _app_ct_id,
     _finished,
     _in_period,
     cases,
     overall_clocks,
     stage_clocks,
 )
+from .filters import Filters, app_ct_id
 from .scope import Scope
 
 
@@ -178,7 +177,7 @@ def drill_down(scope: Scope, f: Filters, params) -> tuple[str, QuerySet]:
 
 def with_case_figures(qs: QuerySet) -> QuerySet:
     """Annotate each case with its overall working days, its current stage and level (for lists)."""
-    ct = _app_ct_id()
+    ct = app_ct_id()
     overall = StageClock.objects.filter(
         subject_type_id=ct, subject_id=OuterRef("pk"), stage=OVERALL
     ).order_by("-pk")

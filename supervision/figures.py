@@ -7,7 +7,6 @@ difference of ordinals in SQL. Nothing loops over cases in Python.
 """
 
 from collections import OrderedDict
-from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -30,12 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import OPEN_STATES, Application, ApplicationState, District
-from deadlines.calendar import SHANGHAI, end_of_day, start_of_day
+from deadlines.calendar import SHANGHAI
 from deadlines.models import CalendarDay, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
 
 from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
+from .filters import Filters, app_ct_id, of_cases, org_family
 from .models import CaseMonth, OrderState, StageMonth, SupervisionOrder
+from .pauses import pause_figures
 from .scope import Scope
 
 OVERALL = StageCode.OVERALL
@@ -48,61 +49,6 @@ P90 = 0.9
 LIST_LIMIT = 200
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Period (inclusive dates, Asia/Shanghai), category code or "", responsible organisation id or None,
-    district 旗县区 code or ""."""
-
-    date_from: date
-    date_to: date
-    category: str = ""
-    org_id: int | None = None
-    district: str = ""
-
-    @property
-    def start(self):
-        return start_of_day(self.date_from)
-
-    @property
-    def end(self):
-        return end_of_day(self.date_to)
-
-    def params(self) -> dict:
-        found = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
-        if self.category:
-            found["category"] = self.category
-        if self.org_id:
-            found["org"] = str(self.org_id)
-        if self.district:
-            found["district"] = self.district
-        return found
-
-    def with_month(self, month: date) -> "Filters":
-        nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return replace(self, date_from=month, date_to=nxt - timedelta(days=1))
-
-
-def default_filters(today: date) -> Filters:
-    """The last twelve months, this one included (the figures are kept per month)."""
-    first = today.replace(day=1)
-    for _i in range(11):
-        first = (first - timedelta(days=1)).replace(day=1)
-    last = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return Filters(date_from=first, date_to=last)
-
-
-def _app_ct_id() -> int:
-    from applications.selectors import application_content_type
-
-    return application_content_type().pk
-
-
-def _org_family(org_id) -> list:
-    from accounts.models import Organisation
-
-    return list(Organisation.objects.filter(Q(pk=org_id) | Q(parent_id=org_id)).values_list("pk", flat=True))
-
-
 def _case_ids(q: Q):
     return Application.objects.filter(q).values("pk")
 
@@ -113,30 +59,12 @@ def _case_ids(q: Q):
 def stage_clocks(scope: Scope, f: Filters, *, category: bool = True) -> QuerySet:
     """Stage clocks (overall excluded) of cases the supervisor coordinates, filtered (``category=False``:
     all but the category, for ``open_only``)."""
-    qs = StageClock.objects.filter(subject_type_id=_app_ct_id()).exclude(stage=OVERALL)
+    qs = StageClock.objects.filter(subject_type_id=app_ct_id()).exclude(stage=OVERALL)
     if not scope.is_lead:
         qs = qs.filter(coordinating_org_id__in=scope.org_ids)
     if f.org_id:
-        qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
-    return _of_cases(qs, f, category=category)
-
-
-def case_q(f: Filters, *, category: bool = True) -> Q:
-    """The cases in the category (unless ``category=False``) and the district of ``f``."""
-    q = Q()
-    if f.category and category:
-        q &= CATEGORY_Q[f.category]
-    if f.district:
-        q &= Q(district=f.district)
-    return q
-
-
-def _of_cases(clocks: QuerySet, f: Filters, *, category: bool) -> QuerySet:
-    """The clocks whose case is in the category (unless ``category=False``) and the district of ``f``."""
-    q = case_q(f, category=category)
-    if not q:
-        return clocks
-    return clocks.filter(Exists(Application.objects.filter(q, pk=OuterRef("subject_id"))))
+        qs = qs.filter(responsible_org_id__in=org_family(f.org_id))
+    return of_cases(qs, f, category=category)
 
 
 def open_only(qs: QuerySet, f: Filters) -> QuerySet:
@@ -155,12 +83,12 @@ def _case_in_scope(scope: Scope, f: Filters, case_id: str) -> Q:
     """A case the supervisor sees (the lead: every one; others: a stage their unit coordinates) and, with
     a unit filter, one with a stage that unit (or a sub-unit) is responsible for. ``case_id`` names the
     case's id in the query it filters (``"pk"`` for cases, ``"subject_id"`` for their clocks)."""
-    clocks = StageClock.objects.filter(subject_type_id=_app_ct_id(), subject_id=OuterRef(case_id))
+    clocks = StageClock.objects.filter(subject_type_id=app_ct_id(), subject_id=OuterRef(case_id))
     q = Q()
     if not scope.is_lead:
         q &= Q(Exists(clocks.filter(coordinating_org_id__in=scope.org_ids)))
     if f.org_id:
-        q &= Q(Exists(clocks.filter(responsible_org_id__in=_org_family(f.org_id)).exclude(stage=OVERALL)))
+        q &= Q(Exists(clocks.filter(responsible_org_id__in=org_family(f.org_id)).exclude(stage=OVERALL)))
     return q
 
 
@@ -200,8 +128,8 @@ def by_district(scope: Scope, f: Filters) -> list[dict]:
 def overall_clocks(scope: Scope, f: Filters, *, category: bool = True) -> QuerySet:
     """The overall clocks (submission to power-on, customer time excluded) of the cases in scope (live,
     for the drill-down and the open cases)."""
-    qs = StageClock.objects.filter(subject_type_id=_app_ct_id(), stage=OVERALL)
-    return _of_cases(qs.filter(_case_in_scope(scope, f, "subject_id")), f, category=category)
+    qs = StageClock.objects.filter(subject_type_id=app_ct_id(), stage=OVERALL)
+    return of_cases(qs.filter(_case_in_scope(scope, f, "subject_id")), f, category=category)
 
 
 def _in_period(qs, field, f: Filters):
@@ -231,13 +159,13 @@ def stage_rows(scope: Scope, f: Filters, *, overall: bool) -> QuerySet:
         if not scope.is_lead:
             qs = qs.filter(_in_sets("case_coords", scope.org_ids))
         if f.org_id:
-            qs = qs.filter(_in_sets("case_resps", _org_family(f.org_id)))
+            qs = qs.filter(_in_sets("case_resps", org_family(f.org_id)))
     else:
         qs = qs.exclude(stage=OVERALL)
         if not scope.is_lead:
             qs = qs.filter(coordinating_org_id__in=scope.org_ids)
         if f.org_id:
-            qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+            qs = qs.filter(responsible_org_id__in=org_family(f.org_id))
     if f.category:
         qs = qs.filter(category=f.category)
     if f.district:
@@ -251,7 +179,7 @@ def case_rows(scope: Scope, f: Filters, axis: str) -> QuerySet:
     if not scope.is_lead:
         qs = qs.filter(_in_sets("case_coords", scope.org_ids))
     if f.org_id:
-        qs = qs.filter(_in_sets("case_resps", _org_family(f.org_id)))
+        qs = qs.filter(_in_sets("case_resps", org_family(f.org_id)))
     if f.category:
         qs = qs.filter(category=f.category)
     if f.district:
@@ -592,11 +520,11 @@ def _attach_cases(clocks) -> None:
 def at_risk(scope, f, *, limit: int = LIST_LIMIT) -> dict:
     """超期风险: open cases whose overall commitment has fewer working days left than their remaining
     stages need (``deadlines.risk``, judged by the beat), soonest due first, with their cases."""
-    qs = StageClock.objects.filter(subject_type_id=_app_ct_id(), stage=OVERALL, at_risk=True)
+    qs = StageClock.objects.filter(subject_type_id=app_ct_id(), stage=OVERALL, at_risk=True)
     if not scope.is_lead:
         qs = qs.filter(coordinating_org_id__in=scope.org_ids)
     if f.org_id:
-        qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+        qs = qs.filter(responsible_org_id__in=org_family(f.org_id))
     qs = open_only(qs, f)
     rows = list(qs.order_by("due_at", "pk")[:limit])
     _attach_cases(rows)
@@ -622,7 +550,7 @@ def orders_summary(scope, f, *, today: date) -> dict:
     if f.category:
         qs = qs.filter(application__in=_case_ids(CATEGORY_Q[f.category]))
     if f.org_id:
-        qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+        qs = qs.filter(responsible_org_id__in=org_family(f.org_id))
     agg = qs.aggregate(
         open=Count("pk", filter=Q(state=OrderState.OPEN)),
         answered=Count("pk", filter=Q(state=OrderState.ANSWERED)),
@@ -648,8 +576,6 @@ def dashboard(scope: Scope, f: Filters, *, today: date, list_limit: int = PAGE_L
 
 
 def _dashboard(scope, f, *, today, list_limit) -> dict:
-    from .pauses import pause_figures
-
     return {
         "states": state_counts(scope, f),
         "open_stages": open_stage_counts(scope, f),

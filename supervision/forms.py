@@ -8,7 +8,7 @@ from applications.models import District
 from deadlines.models import CreditRecord
 
 from .categories import CATEGORIES
-from .figures import Filters, default_filters
+from .filters import Filters, default_filters
 from .services import MANUAL_KINDS
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]

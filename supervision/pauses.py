@@ -8,23 +8,23 @@ from datetime import timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
+from accounts.models import Organisation
 from applications.models import Application
 from applications.pauses import Pause, PauseState
 from deadlines.models import PauseReason, StageClock
 
+from .filters import app_ct_id, case_q, of_cases, org_family
 from .scope import Scope
 
 TAKEN = (PauseState.ACTIVE, PauseState.ENDED)
 
 
 def _scoped(scope: Scope, f) -> "Pause.objects":
-    from .figures import _org_family, case_q
-
     qs = Pause.objects.filter(requested_at__gte=f.start, requested_at__lt=f.end)
     if not scope.is_lead:
         qs = qs.filter(coordinating_org_id__in=scope.org_ids)
     if f.org_id:
-        qs = qs.filter(responsible_org_id__in=_org_family(f.org_id))
+        qs = qs.filter(responsible_org_id__in=org_family(f.org_id))
     if case := case_q(f):
         qs = qs.filter(Exists(Application.objects.filter(case, pk=OuterRef("application_id"))))
     return qs
@@ -35,10 +35,6 @@ def pauses_by_unit(scope: Scope, f) -> list[dict]:
     booked to nobody), working days of the ended ones, distinct cases paused, the cases the unit had a
     stage of started in the period (of the stages the supervisor coordinates), and the share (%) of
     those paused."""
-    from accounts.models import Organisation
-
-    from .figures import _app_ct_id, _of_cases
-
     rows = list(
         _scoped(scope, f)
         .filter(state__in=TAKEN, responsible_org__isnull=False)
@@ -53,14 +49,14 @@ def pauses_by_unit(scope: Scope, f) -> list[dict]:
     )
     units = [r["responsible_org_id"] for r in rows]
     worked = StageClock.objects.filter(
-        subject_type_id=_app_ct_id(),
+        subject_type_id=app_ct_id(),
         responsible_org_id__in=units,
         started_at__gte=f.start,
         started_at__lt=f.end,
     ).exclude(stage="overall")
     if not scope.is_lead:
         worked = worked.filter(coordinating_org_id__in=scope.org_ids)
-    worked = _of_cases(worked, f, category=True)
+    worked = of_cases(worked, f, category=True)
     worked = dict(
         worked.values("responsible_org_id")
         .annotate(n=Count("subject_id", distinct=True))

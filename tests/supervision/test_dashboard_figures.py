@@ -7,13 +7,14 @@ import time_machine
 
 from supervision import drilldown
 from supervision import figures as figs
+from supervision.filters import Filters
 from supervision.scope import scope_for
 from supervision.summary import figures_refresh
 from tests.supervision.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
-PERIOD = figs.Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
+PERIOD = Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
 
 
 @pytest.fixture
@@ -176,17 +177,17 @@ def test_satisfaction(dataset, gxj):
 
 def test_filters_category_and_organisation(dataset, gxj):
     scope = scope_for(gxj)
-    lv = figs.Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, category="lv_plain")
+    lv = Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, category="lv_plain")
     assert figs.state_counts(scope, lv)["total"] == 2
     assert figs.commitments(scope, lv)["n"] == 2
     from accounts.models import Organisation
 
     cgzf = Organisation.objects.get(code="cgzf")
-    by_org = figs.Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, org_id=cgzf.pk)
+    by_org = Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, org_id=cgzf.pk)
     assert figs.state_counts(scope, by_org)["total"] == 1  # C only
     stages = [r["stage"] for r in figs.stage_durations(scope, by_org)["rows"]]
     assert stages == ["road_permit"]  # C is not connected: no overall time yet
-    september = figs.Filters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30))
+    september = Filters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30))
     assert figs.commitments(scope, september)["n"] == 1  # A only
     assert figs.state_counts(scope, september)["total"] == 5
 

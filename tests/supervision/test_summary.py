@@ -16,6 +16,7 @@ from deadlines import clocks
 from deadlines.models import StageClock
 from supervision import figures
 from supervision.aggregates import PercentileCont
+from supervision.filters import Filters
 from supervision.models import CASE_KEY, STAGE_KEY, CaseMonth, FigureRefresh, StageMonth, SummaryChange
 from supervision.scope import scope_for
 from supervision.summary import figures_refresh, figures_refresh_changed
@@ -24,7 +25,7 @@ from tests.supervision.conftest import NOW, PERIOD, _case, _run, sh
 
 pytestmark = pytest.mark.django_db
 
-F = figures.Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
+F = Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31))
 
 
 def test_histogram_percentiles_equal_percentile_cont_on_the_clocks(dataset, gxj):
@@ -127,7 +128,7 @@ def test_refresh_of_changes_equals_a_full_rebuild(dataset, gxj, fgw):
     scopes = [scope_for(gxj), scope_for(fgw)]
     periods = [
         F,
-        figures.Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31), category="lv_plain"),
+        Filters(date_from=date(2026, 8, 1), date_to=date(2026, 10, 31), category="lv_plain"),
     ]
     shown = [figures.dashboard(s, f, today=NOW.date()) for s in scopes for f in periods]
 
