@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
@@ -25,6 +26,8 @@ CHANNELS = ("inapp", "email", "sms")
 MAX_ATTEMPTS = 6
 CLAIM_SECONDS = 300
 ENQUEUE_CHUNK = 250
+# The Celery task that delivers notifications (deadlines.tasks), sent by name.
+DELIVER_TASK = "deadlines.tasks.deliver_notifications"
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -93,13 +96,12 @@ def enqueue_after_commit(ids: list[int]) -> None:
 
 def enqueue(ids: list[int]) -> bool:
     """Hand delivery to Celery in chunks. A broker outage is logged, not raised: the rows stay pending
-    and the sweep sends them later. Returns False when the broker did not take them."""
-    from .tasks import deliver_notifications
-
+    and the sweep sends them later. Returns False when the broker did not take them. The task is sent by
+    its name (``deadlines.tasks``, which calls this module, is not imported here)."""
     ok = True
     for i in range(0, len(ids), ENQUEUE_CHUNK):
         try:
-            deliver_notifications.apply_async(args=[ids[i : i + ENQUEUE_CHUNK]], retry=False)
+            current_app.send_task(DELIVER_TASK, args=[ids[i : i + ENQUEUE_CHUNK]], retry=False)
         except Exception as exc:  # any broker error: the sweep re-sends
             logger.warning(
                 "notification delivery not enqueued (%s); the sweep will retry", type(exc).__name__
