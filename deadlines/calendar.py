@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .calendar_rows import calendar_extend_provisional
 from .models import CalendarDay, CalendarSource, CalendarYear
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -104,7 +105,7 @@ def add_working_days_lenient(start: date, n: int, *, extend: bool = True) -> Res
             return Resolved(row.date, provisional)
         if not extend:
             break
-        _extend_provisional()
+        calendar_extend_provisional(years=1)
     last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
     raise CalendarYearMissing((last.year + 1) if last else start.year)
 
@@ -133,14 +134,8 @@ def _lenient_row(day: date, *, extend: bool) -> CalendarDay:
         last = CalendarDay.objects.order_by("-date").values_list("date", flat=True).first()
         if last is None or day < last or day.year - last.year > 10:
             break
-        _extend_provisional()
+        calendar_extend_provisional(years=1)
     raise CalendarYearMissing(day.year)
-
-
-def _extend_provisional() -> None:
-    from .services import calendar_extend_provisional
-
-    calendar_extend_provisional(years=1)
 
 
 # --- Instants --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Aggregate, Count, IntegerField
 
-from .calendar import local_date
+from .calendar import local_date, start_of_day
 from .models import CalendarDay, Level, PolicyDocument, StageClock, StageCode, StageNorm
 from .policy import RULES, CaseFacts, rules_for
 
@@ -166,8 +166,6 @@ def _norm_rows(samples) -> list[dict]:
 def norms_refresh(*, today: date) -> int:
     """Compute the norms again from the stages finished (not cancelled) in the ``HISTORY_DAYS`` before
     ``today``, overall excluded. Replaces every row; idempotent. Returns the count of rows."""
-    from .calendar import start_of_day
-
     since = start_of_day(today - timedelta(days=HISTORY_DAYS))
     finished = StageClock.objects.filter(
         finished_at__gte=since,

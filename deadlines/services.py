@@ -1,14 +1,13 @@
 """Writers of the deadlines app other than the clocks (``deadlines.clocks``) and the pass
 (``deadlines.passes``): the calendar years, policy rule audit, credit record corrections."""
 
-from datetime import date
-
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.forms.models import model_to_dict
 
 from . import statutory
+from .calendar_rows import calendar_extend_provisional, calendar_renumber, write_year
+from .clocks import clocks_recompute_provisional
 from .models import (
-    CalendarDay,
     CalendarSource,
     CalendarYear,
     CreditRecord,
@@ -22,56 +21,6 @@ class CalendarDataInvalid(ValueError):
 
 
 # --- Calendar ----------------------------------------------------------------------------------------------
-
-
-def _write_year(year: int, rows, *, provisional: bool) -> None:
-    CalendarDay.objects.filter(date__year=year).delete()
-    CalendarDay.objects.bulk_create(
-        [
-            CalendarDay(date=day, is_working=working, note=note, ordinal=0, provisional=provisional)
-            for day, working, note in rows
-        ],
-        batch_size=1000,
-    )
-
-
-def calendar_renumber(*, from_year: int) -> None:
-    """Recompute the cumulative working-day ordinals from 1 January of ``from_year`` onward."""
-    start = date(from_year, 1, 1)
-    base = (
-        CalendarDay.objects.filter(date__lt=start).order_by("-date").values_list("ordinal", flat=True).first()
-        or 0
-    )
-    rows = list(CalendarDay.objects.filter(date__gte=start).order_by("date"))
-    changed = []
-    for (_day, _w, _n, ordinal), row in zip(
-        statutory.with_ordinals([(r.date, r.is_working, r.note) for r in rows], base), rows, strict=True
-    ):
-        if row.ordinal != ordinal:
-            row.ordinal = ordinal
-            changed.append(row)
-    CalendarDay.objects.bulk_update(changed, ["ordinal"], batch_size=1000)
-
-
-def calendar_extend_provisional(*, years: int = 1) -> list[int]:
-    """Add provisional years after the last year on the calendar. Safe to run twice at once."""
-    added = []
-    last = CalendarYear.objects.order_by("-year").values_list("year", flat=True).first() or (
-        statutory.FIRST_PACKAGE_YEAR - 1
-    )
-    for year in range(last + 1, last + 1 + years):
-        try:
-            with transaction.atomic():
-                _, created = CalendarYear.objects.get_or_create(
-                    year=year, defaults={"source": CalendarSource.PROVISIONAL}
-                )
-                if created:
-                    _write_year(year, statutory.provisional_days(year), provisional=True)
-                    calendar_renumber(from_year=year)
-                    added.append(year)
-        except IntegrityError:
-            continue  # another process added it meanwhile
-    return added
 
 
 @transaction.atomic
@@ -91,8 +40,6 @@ def calendar_year_enter(
     Rebuilds that year's rows and every later ordinal, then recomputes every provisional clock.
     Raises CalendarDataInvalid for unreadable lines or dates outside the year.
     """
-    from .clocks import clocks_recompute_provisional
-
     if rows is None:
         try:
             rows = statutory.notice_days(year, holiday_ranges, makeup_days)
@@ -109,7 +56,7 @@ def calendar_year_enter(
     entry.entered_by = actor
     entry.entered_at = at
     entry.save()
-    _write_year(year, rows, provisional=False)
+    write_year(year, rows, provisional=False)
     calendar_renumber(from_year=year)
     clocks_recompute_provisional(at=at, actor=actor, year=year)
     return entry
