@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
+
 from . import sms
 from .models import DeliveryState, Notification
 
@@ -74,8 +76,6 @@ def notify(
 
 
 def _distinct_users(recipients: Iterable) -> list:
-    from accounts.models import User
-
     seen = {}
     ids = []
     for r in recipients or ():

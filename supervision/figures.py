@@ -28,16 +28,18 @@ from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
 from applications.models import OPEN_STATES, Application, ApplicationState, District
 from deadlines.calendar import SHANGHAI
 from deadlines.models import CalendarDay, Level, StageClock, StageCode
 from deadlines.policy import NoPolicyInForce, policy_in_force, rule_for_stage
 
-from .categories import CATEGORIES, CATEGORY_Q, GUIDE_FACTS
+from .categories import CATEGORIES, CATEGORY_Q, CUSTOMER_PROCEDURES, GUIDE_FACTS
 from .filters import Filters, app_ct_id, of_cases, org_family
 from .models import CaseMonth, OrderState, StageMonth, SupervisionOrder
 from .pauses import pause_figures
 from .scope import Scope
+from .summary import last_refresh
 
 OVERALL = StageCode.OVERALL
 # Stages without a limit of their own are not judged per unit (行政审批 ends with its last permit).
@@ -278,8 +280,6 @@ def stage_durations(scope, f) -> dict:
 def on_time_by_org(scope, f) -> list[dict]:
     """Per responsible organisation: stage clocks finished in the period, on time and late, the on-time
     rate (%), and the clocks overdue right now (live)."""
-    from accounts.models import Organisation
-
     finished = list(
         stage_rows(scope, f, overall=False)
         .exclude(stage__in=UNJUDGED_STAGES)
@@ -419,8 +419,6 @@ def monthly_trend(scope, f) -> list[dict]:
 def indicators(scope, f) -> dict:
     """The 获得电力 indicators of the cases connected in the period: procedures, time in working days
     (overall clock) and calendar days, customer cost, share of zero-investment cases; by category."""
-    from .categories import CUSTOMER_PROCEDURES
-
     groups = ["all", *[c for c in CATEGORIES if not f.category or c == f.category]]
     aggregates = {}
     for code in groups:
@@ -612,9 +610,6 @@ def orders_for_application(application) -> list[SupervisionOrder]:
 def public_figures(today: date) -> dict:
     """This month's figures for the public page, with no personal data: cases connected, their mean
     working days (customer time excluded), and the on-time rate of the stages finished this month."""
-    from .scope import Scope
-    from .summary import last_refresh
-
     everything = Scope(user=None, org_ids=[], is_lead=True)
     f = Filters(date_from=today.replace(day=1), date_to=today)
     overall = stage_rows(everything, f, overall=True).aggregate(

@@ -7,6 +7,7 @@ from functools import cached_property
 from django.utils import timezone
 
 from accounts.models import RoleCode
+from deadlines.policy import NoPolicyInForce, policy_in_force
 
 
 def is_supervising_user(user) -> bool:
@@ -20,8 +21,6 @@ def is_supervising_user(user) -> bool:
 
 
 def lead_org_id(on=None):
-    from deadlines.policy import NoPolicyInForce, policy_in_force
-
     try:
         return policy_in_force(on or timezone.localdate()).lead_org_id
     except NoPolicyInForce:

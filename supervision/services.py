@@ -11,8 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, RoleCode, User
 from accounts.permissions import can
+from applications.models import Application
+from applications.selectors import application_content_type
 from deadlines.models import CreditRecord, StageClock
 from deadlines.notifications import notify
+from deadlines.services import CreditRecordAlreadyCorrected, credit_record_correct
 
 from .models import CreditRecordEvent, OrderState, SupervisionOrder, SupervisionOrderEvent
 
@@ -59,9 +62,6 @@ def order_issue(*, clock_id: int, actor, instruction: str, reply_due: date, at=N
     escalated), ValidationError (empty instruction, reply date not after today, an unclosed order already
     on that clock).
     """
-    from applications.models import Application
-    from applications.selectors import application_content_type
-
     at = at or timezone.now()
     instruction = _required("instruction", instruction)
     if reply_due is None or reply_due <= timezone.localdate(at):
@@ -217,9 +217,6 @@ def credit_record_add(
 ) -> CreditRecord:
     """A supervisor records a broken commitment or false materials by hand, with its evidence, against an
     organisation or the applicant of a case (or both)."""
-    from applications.models import Application
-    from applications.selectors import application_content_type
-
     at = at or timezone.now()
     if not can(actor, "supervision.add_credit_record"):
         raise PermissionDenied
@@ -248,8 +245,6 @@ def credit_record_add(
 
 def credit_record_repair(*, record_id: int, actor, reason: str, at=None) -> CreditRecord:
     """信用修复: the record is marked corrected with the reason; it stays listed, its history kept."""
-    from deadlines.services import CreditRecordAlreadyCorrected, credit_record_correct
-
     at = at or timezone.now()
     if not can(actor, "supervision.correct_credit_record"):
         raise PermissionDenied

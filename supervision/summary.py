@@ -21,6 +21,8 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from applications.selectors import application_content_type
+
 from .models import CASE_KEY, CASE_SUMS, STAGE_KEY, CaseAxis, CaseMonth, FigureRefresh, StageCase, StageMonth
 
 REFRESH_LOCK = 7_202_611  # advisory lock key of the refresh (full or changed)
@@ -109,8 +111,6 @@ CASE_AXIS_COLUMNS = f"application_id, {CASE_COLUMNS}, {', '.join(AXIS_SUMS)}"
 
 
 def _params():
-    from applications.selectors import application_content_type
-
     return {"ct": application_content_type().pk}
 
 

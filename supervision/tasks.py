@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
+from .summary import figures_refresh_changed
+
 
 @shared_task(name="supervision.tasks.refresh_figures")
 def refresh_figures() -> dict:
     """The summary tables brought up to date with the cases changed since the last refresh."""
-    from .summary import figures_refresh_changed
-
     record = figures_refresh_changed()
     return {
         "seconds": record.seconds,
