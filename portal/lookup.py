@@ -24,7 +24,7 @@ from approvals.selectors import permit_stage_summary
 from deadlines.models import StageCode
 from deadlines.risk import risks_for
 
-from .cases import customer_steps, planned_rules
+from .case_page import customer_steps, planned_rules
 from .common import PERMIT_STAGES, promised_day
 
 GROUP = "lookups"
