@@ -1,11 +1,5 @@
-"""The browser portal's pages for cases: the customer's guided application, "My applications", the case
-page (the customer's and the staff's view), the document wallet and the staff queue.
-
-Views are thin: they read with ``selectors``, write with ``services`` (and ``portal_services``), and put a
-service's ValidationError back on the form. One view serves a page and its htmx fragment
-(``template#partial`` when ``request.htmx``). Outside one's view a case is a 404; a transition the case no
-longer allows is a 409 ("someone else moved the case first").
-"""
+"""The customer's guided application (new, edit, the field checks, the preview), My applications and the
+document wallet."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

@@ -1,11 +1,6 @@
-"""The browser portal's pages for cases: the customer's guided application, "My applications", the case
-page (the customer's and the staff's view), the document wallet and the staff queue.
-
-Views are thin: they read with ``selectors``, write with ``services`` (and ``portal_services``), and put a
-service's ValidationError back on the form. One view serves a page and its htmx fragment
-(``template#partial`` when ``request.htmx``). Outside one's view a case is a 404; a transition the case no
-longer allows is a 409 ("someone else moved the case first").
-"""
+"""The case page and its actions: the page itself (the customer's and the staff's view), the transitions,
+supplying returned materials, resuming the clock, assigning the account manager, the rating and the
+meter visit's booking."""
 
 from functools import partial
 
@@ -195,6 +190,3 @@ def book_visit(request, pk):
     )
     form = VisitBookingForm(request.POST)
     return _act(request, application, book, key="visit", form=form, done=_("已预约装表时间。"))
-
-
-# Staff: the queue ----------------------------------------------------------------------------------------

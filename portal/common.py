@@ -1,5 +1,5 @@
-"""The browser portal's pages for cases: the customer's guided application, "My applications", the case
-page (the customer's and the staff's view), the document wallet and the staff queue.
+"""What the portal's case pages share: the wallet's choices and the materials form, a queue row, promised
+days and working days late, and a case read for the page (a 404 outside one's view).
 
 Views are thin: they read with ``selectors``, write with ``services`` (and ``portal_services``), and put a
 service's ValidationError back on the form. One view serves a page and its htmx fragment

@@ -1,11 +1,5 @@
-"""The browser portal's pages for cases: the customer's guided application, "My applications", the case
-page (the customer's and the staff's view), the document wallet and the staff queue.
-
-Views are thin: they read with ``selectors``, write with ``services`` (and ``portal_services``), and put a
-service's ValidationError back on the form. One view serves a page and its htmx fragment
-(``template#partial`` when ``request.htmx``). Outside one's view a case is a 404; a transition the case no
-longer allows is a 409 ("someone else moved the case first").
-"""
+"""The power bureau's queue 工单队列, most urgent first, with its counts by level and state; and the
+meter-visit slots the staff offer."""
 
 from datetime import datetime
 
