@@ -12,9 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import can
+from deadlines.clocks import clocks_refit
+from deadlines.notifications import notify
 from hhht_power.text import enumeration
 
 from . import validation as v
+from .casework import case_url, decide_zero_investment, locked
 from .models import ApplicantType, ApplicationState, AuditEntry, Voltage
 
 CORRECTABLE_STATES = (ApplicationState.SUBMITTED, ApplicationState.ACCEPTED)
@@ -57,13 +60,9 @@ def application_correct(*, application_id: int, actor, data: dict, at: datetime 
     """Correct the case's applicant type, voltage and power sources at acceptance. Raises
     PermissionDenied (not staff who accept cases), TransitionNotAllowed (not waiting for acceptance) and
     ValidationError (bad values, no reason, nothing changed)."""
-    from deadlines.clocks import clocks_refit
-
-    from . import services
-
     at = at or timezone.now()
     with transaction.atomic():
-        application = services._locked(application_id)
+        application = locked(application_id)
         if not can(actor, "applications.correct_at_acceptance", application):
             raise PermissionDenied
         if application.state not in CORRECTABLE_STATES:
@@ -80,7 +79,7 @@ def application_correct(*, application_id: int, actor, data: dict, at: datetime 
             setattr(application, field, cleaned[field])
         if application.customer_cost is not None and application.zero_investment:
             application.customer_cost = None
-        services._decide_zero_investment(application)
+        decide_zero_investment(application)
         application.save()
         refitted = clocks_refit(subject=application, facts=application.case_facts(), at=at, actor=actor)
         AuditEntry.record(
@@ -96,15 +95,13 @@ def application_correct(*, application_id: int, actor, data: dict, at: datetime 
                 "limits": {c.stage: c.limit_working_days for c in refitted},
             },
         )
-        from deadlines.notifications import notify
-
         fields = enumeration(LABELS[f] for f in changed)
         notify(
             recipients=[application.customer],
             kind="application",
             title=str(CORRECTED_MESSAGE % {"number": application.number, "fields": fields, "reason": reason}),
             body=reason,
-            url=services.case_url(application),
+            url=case_url(application),
             subject=application,
             dedupe_key=f"application:{application.pk}:correct:{at.isoformat()}",
             at=at,

@@ -13,17 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import can
+from deadlines.clocks import clocks_for
 
 from . import validation as v
+from .casework import locked
 from .models import ApplicationState, AuditEntry
+from .promise_services import promises_gate
 from .returns import ReturnApproval
 
 RETURNED_ONCE = _("一次性告知只能退回一次，再次退回须经协调部门批准。")
 
 
 def check(application, name: str, *, data: dict, at) -> None:
-    from .promise_services import promises_gate
-
     promises_gate(application, name, data)
     if name == "return_for_materials" and _returned_before(application):
         approval = (
@@ -43,14 +44,10 @@ def second_return_approve(*, application_id: int, actor, reason: str, at=None) -
     """A supervisor coordinating the acceptance allows one more return of a case already returned once.
     Raises PermissionDenied, ValidationError (no reason) and TransitionNotAllowed (not waiting for
     acceptance, never returned, or an approval still unused)."""
-    from deadlines.clocks import clocks_for
-
-    from . import services
-
     at = at or timezone.now()
     reason = str(reason or "").strip()
     with transaction.atomic():
-        application = services._locked(application_id)
+        application = locked(application_id)
         accept = clocks_for(application).filter(stage="accept").last()
         coordinating = accept.coordinating_org_id if accept else None
         if not (

@@ -7,7 +7,7 @@ supervisor) decides it; the unit whose clock it stops never does:
   (``pause_answer``); declined, or unanswered for ``LAPSE_WORKING_DAYS``, the request lapses
   (``pause_requests_lapse``, by the beat); an external cause is answered by the coordinating supervisor;
 - the one-time notice (and a missed 告知承诺) starts one by itself (``pause_open_automatic``).
-Every pause ends when the clocks resume (``pause_end``, called by the case's resume). Each step is an
+Every pause ends when the clocks resume (``case_resume``, which ends it with ``pause_end``). Each step is an
 audit entry of the case; the requester or the customer is told.
 """
 
@@ -20,11 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.models import Organisation, RoleCode, User
 from accounts.permissions import can
+from deadlines import clocks
+from deadlines.calendar import add_working_days_lenient, end_of_day, local_date, working_days_between_lenient
+from deadlines.models import PauseReason
+from deadlines.notifications import notify
 
 from . import validation as v
+from .casework import case_url, locked, notify_customer
 from .models import Application, ApplicationState, AuditEntry
 from .pauses import Pause, PauseState
+from .permit_stage import permit_stage
 
 S = ApplicationState
 # A staff request nobody answered lapses at the end of this many working days after it was made.
@@ -43,15 +50,7 @@ ANSWERED_MESSAGES = {
 }
 
 
-def _services():
-    from . import services
-
-    return services
-
-
 def _reason(code, kinds):
-    from deadlines.models import PauseReason
-
     reason = PauseReason.objects.filter(code=str(code or ""), active=True, kind__in=kinds).first()
     if reason is None:
         raise ValidationError(
@@ -62,21 +61,17 @@ def _reason(code, kinds):
 
 def reasons_for(kinds) -> list:
     """The reasons of these kinds a person may choose from, in order."""
-    from deadlines.models import PauseReason
-
     return list(PauseReason.objects.filter(active=True, kind__in=kinds))
 
 
 def running_stage(application):
     """The open stage the pause stops (the most urgent one), or the overall clock: (stage, clock)."""
-    from deadlines.clocks import clocks_for
-
-    clocks = [c for c in clocks_for(application) if c.is_open]
+    running = [c for c in clocks.clocks_for(application) if c.is_open]
     stages = sorted(
-        (c for c in clocks if c.stage != "overall"),
+        (c for c in running if c.stage != "overall"),
         key=lambda c: (c.due_at is None, c.due_at or c.started_at),
     )
-    overall = next((c for c in clocks if c.stage == "overall"), None)
+    overall = next((c for c in running if c.stage == "overall"), None)
     return stages[0] if stages else overall
 
 
@@ -132,8 +127,6 @@ def _new_pause(application, *, reason, note, actor, at) -> Pause:
 
 
 def _stop_clocks(application, pause, *, actor, at):
-    from deadlines import clocks
-
     try:
         clocks.clock_pause(subject=application, reason=str(pause.reason.label), actor=actor, at=at)
     except clocks.ClockAlreadyPaused:
@@ -162,13 +155,9 @@ def pause_ask(
     Raises PermissionDenied (anyone else), ValidationError (reason, note, evidence) and
     TransitionNotAllowed (closed or returned case, already paused, a request already waiting).
     """
-    from deadlines.calendar import add_working_days_lenient, end_of_day, local_date
-    from deadlines.models import PauseReason
-
     at = at or timezone.now()
-    services = _services()
     with transaction.atomic():
-        application = services._locked(application_id)
+        application = locked(application_id)
         customer = can(actor, "applications.pause_clock", application)
         if not customer and not can(actor, "applications.request_pause", application):
             raise PermissionDenied
@@ -205,17 +194,13 @@ def pause_ask(
             data={"pause": pause.pk, "reason_code": reason.code},
         )
         if customer:
-            services._notify_customer(application, entry)
+            notify_customer(application, entry)
         else:
             _tell_who_answers(application, pause, at=at)
     return pause
 
 
 def _tell_who_answers(application, pause, *, at):
-    from accounts.models import Organisation, RoleCode, User
-    from deadlines.models import PauseReason
-    from deadlines.notifications import notify
-
     values = {"number": application.number, "reason": pause.reason.label}
     if pause.reason.kind == PauseReason.Kind.EXTERNAL:
         if pause.coordinating_org_id is None:
@@ -232,7 +217,7 @@ def _tell_who_answers(application, pause, *, at):
         kind="pause",
         title=str(title),
         body=pause.note,
-        url=_services().case_url(application),
+        url=case_url(application),
         subject=application,
         dedupe_key=f"pause:{pause.pk}:requested",
         at=at,
@@ -249,9 +234,8 @@ def pause_answer(
     and TransitionNotAllowed (already answered or lapsed, or the case cannot be paused now).
     """
     at = at or timezone.now()
-    services = _services()
     with transaction.atomic():
-        application = services._locked(application_id)
+        application = locked(application_id)
         pause = (
             Pause.objects.select_for_update()
             .select_related("reason")
@@ -290,15 +274,13 @@ def _require_pausable_now(application):
 
 
 def _tell_requester(application, pause, *, at):
-    from deadlines.notifications import notify
-
     if pause.requested_by_id is None:
         return
     notify(
         recipients=[pause.requested_by],
         kind="pause",
         title=str(ANSWERED_MESSAGES[pause.state] % {"number": application.number}),
-        url=_services().case_url(application),
+        url=case_url(application),
         subject=application,
         dedupe_key=f"pause:{pause.pk}:answered",
         at=at,
@@ -309,8 +291,6 @@ def pause_open_automatic(application, *, reason_code: str, actor, at, note: str 
     """Write the ledger row of a pause the case's own step started (the one-time notice, a missed
     promise); the caller holds the case's row lock and has stopped the clocks. A request still waiting
     lapses: the case waits on the customer anyway."""
-    from deadlines.models import PauseReason
-
     Pause.objects.filter(application=application, state=PauseState.REQUESTED).update(
         state=PauseState.LAPSED, answered_at=at
     )
@@ -330,8 +310,6 @@ def pause_end(application, *, actor, at) -> Pause | None:
     """Close the case's running pause when its clocks resume (or the case closes): its end, who ended it
     and the working days paused (the start day not counted, as the clocks count). The caller holds the
     case's row lock. A request still waiting when the case closes lapses."""
-    from deadlines.calendar import local_date, working_days_between_lenient
-
     if not application.is_open:
         Pause.objects.filter(application=application, state=PauseState.REQUESTED).update(
             state=PauseState.LAPSED, answered_at=at
@@ -345,6 +323,21 @@ def pause_end(application, *, actor, at) -> Pause | None:
     pause.working_days = working_days_between_lenient(local_date(pause.started_at), local_date(at)).days
     pause.save(update_fields=["state", "ended_at", "ended_by", "working_days"])
     return pause
+
+
+def case_resume(application, *, actor, at) -> None:
+    """Restart the case's clocks and end its running pause (``pause_end``); the caller holds the case's
+    row lock. The clocks of permits returned to the applicant for correction stay paused until
+    resubmitted."""
+    keep = permit_stage().in_correction(application)
+    try:
+        clocks.clock_resume(subject=application, actor=actor, at=at, keep_paused=keep)
+    except clocks.ClockNotPaused:
+        if not keep:
+            raise
+    application.paused_at = None
+    application.save(update_fields=["paused_at"])
+    pause_end(application, actor=actor, at=at)
 
 
 def pause_requests_lapse(*, at: datetime | None = None) -> int:

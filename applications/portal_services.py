@@ -7,18 +7,20 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import RoleCode, User
 from accounts.permissions import can
+from deadlines.notifications import notify
 from hhht_power.text import enumeration
 
 from . import validation as v
+from .casework import locked
 from .models import Application, ApplicationState, AuditEntry
 from .satisfaction import COMMENT_MAX, LOW_SCORE, MAX_SCORE, MIN_SCORE, RATING_TAGS, SatisfactionRating
-from .services import _locked
 
 SCORE_INVALID = "score_invalid"
 ALREADY_RATED = "already_rated"
@@ -56,7 +58,7 @@ def application_rate(
             ValidationError(_("最多 %(max)s 个字符。"), code=v.TOO_LONG, params={"max": COMMENT_MAX})
         ]
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         if not can(actor, "applications.rate_service", application):
             raise PermissionDenied
         if application.state != ApplicationState.CONNECTED:
@@ -109,10 +111,6 @@ def follow_up_recipients(application) -> list[User]:
 
 
 def _follow_up_low_rating(application, rating, *, at) -> None:
-    from django.urls import reverse
-
-    from deadlines.notifications import notify
-
     labels = enumeration(rating.tag_labels)
     body = "；".join(part for part in (labels, rating.comment) if part)
     notify(
@@ -147,7 +145,7 @@ def application_assign_manager(
     """
     at = at or timezone.now()
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         if not can(actor, "applications.assign_account_manager", application):
             raise PermissionDenied
         if application.state == ApplicationState.DRAFT or not application.is_open:

@@ -14,6 +14,7 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,10 +22,17 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.permissions import can
+from deadlines import clocks
+from deadlines.calendar import add_working_days_lenient, end_of_day, local_date
+from deadlines.models import CreditRecord
+from deadlines.notifications import notify
 from hhht_power.text import enumeration
 
 from . import validation as v
+from .casework import case_url, locked, notify_customer
 from .models import Application, ApplicationState, AuditEntry, DocumentKind, Voltage
+from .pause_services import case_resume, pause_open_automatic
+from .pauses import Pause, PauseState
 from .promises import Commitment, PromisedMaterial
 
 S = ApplicationState
@@ -45,24 +53,14 @@ MISSED_MESSAGE = _("您的用电申请 %(number)s 承诺补交的资料逾期未
 SUPPLIED_NOTE = _("承诺资料已补交")
 
 
-def _services():
-    from . import services
-
-    return services
-
-
 def promise_due(at: datetime) -> datetime:
     """The instant promised materials are due for a case submitted at ``at`` (policy data)."""
-    from deadlines.calendar import add_working_days_lenient, end_of_day, local_date
-
     days = int(v.policy_parameter("materials_promise_working_days", on=local_date(at)))
     return end_of_day(add_working_days_lenient(local_date(at), days).day)
 
 
 def last_day(due: datetime):
     """The day a due instant (24:00 of a working day) closes."""
-    from deadlines.calendar import local_date
-
     return local_date(due - timedelta(microseconds=1))
 
 
@@ -133,9 +131,8 @@ def promised_materials_supply(
     missed promise resumes when none is left. Raises PermissionDenied (not the case's customer) and
     ValidationError (documents invalid, or none of a promised kind)."""
     at = at or timezone.now()
-    services = _services()
     with transaction.atomic():
-        application = services._locked(application_id)
+        application = locked(application_id)
         if not can(actor, "applications.supply_promised_materials", application):
             raise PermissionDenied
         try:
@@ -168,7 +165,7 @@ def promised_materials_supply(
         if not promised and _paused_for_promise(application):
             application.notice = []
             application.save(update_fields=["notice"])
-            services._resume(application, actor=actor, at=at)
+            case_resume(application, actor=actor, at=at)
             entry = AuditEntry.record(
                 application,
                 actor=actor,
@@ -177,13 +174,11 @@ def promised_materials_supply(
                 at=at,
                 reason=str(SUPPLIED_NOTE),
             )
-            services._notify_customer(application, entry)
+            notify_customer(application, entry)
     return kept
 
 
 def _paused_for_promise(application) -> bool:
-    from .pauses import Pause, PauseState
-
     return Pause.objects.filter(
         application=application, state=PauseState.ACTIVE, reason__code="promise_missed"
     ).exists()
@@ -207,11 +202,7 @@ def promises_check(*, at: datetime | None = None) -> int:
 
 
 def _miss(application_id, *, at) -> int:
-    from deadlines import clocks
-    from deadlines.models import CreditRecord
-
-    services = _services()
-    application = services._locked(application_id)
+    application = locked(application_id)
     missed = list(
         PromisedMaterial.objects.select_for_update().filter(
             application=application, supplied_at__isnull=True, missed_at__isnull=True, due_at__lte=at
@@ -233,11 +224,7 @@ def _miss(application_id, *, at) -> int:
                 pass
             application.paused_at = at
             application.save(update_fields=["paused_at"])
-            from .pause_services import pause_open_automatic
-
             pause_open_automatic(application, reason_code="promise_missed", actor=None, at=at, note=labels)
-    from django.contrib.contenttypes.models import ContentType
-
     CreditRecord.objects.create(
         kind=CreditRecord.Kind.BROKEN_PROMISE,
         applicant=application.customer,
@@ -255,14 +242,12 @@ def _miss(application_id, *, at) -> int:
         at=at,
         data={"kinds": kinds},
     )
-    from deadlines.notifications import notify
-
     notify(
         recipients=[application.customer],
         kind="application",
         title=str(MISSED_MESSAGE % {"number": application.number}),
         body=labels,
-        url=services.case_url(application),
+        url=case_url(application),
         subject=application,
         dedupe_key=f"application:{application.pk}:promise_missed:{at.isoformat()}",
         at=at,

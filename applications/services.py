@@ -16,32 +16,34 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.permissions import can
+from deadlines import clocks
+from deadlines.notifications import notify
 from hhht_power.fsm import require_state
-from hhht_power.logs import bind_case
 from hhht_power.media import save_with_file
 from hhht_power.text import enumeration
 
+from . import gates
 from . import validation as v
+from .casework import case_url, decide_zero_investment, locked, notify_customer
 from .models import (
     GENERATED_KINDS,
-    ApplicantType,
     Application,
     ApplicationState,
     AuditEntry,
     Document,
     DocumentKind,
     NumberSequence,
-    Voltage,
     required_materials,
 )
+from .pause_services import case_resume, pause_end, pause_open_automatic
 from .permit_stage import permit_stage
-from .transitions import BY_NAME, USER_TRANSITIONS
+from .promise_services import commitment_sign
+from .transitions import USER_TRANSITIONS
 
 logger = logging.getLogger(__name__)
 S = ApplicationState
@@ -157,7 +159,7 @@ def application_update(*, application_id: int, actor, data: dict, at: datetime |
     """The customer edits its draft or returned application (documents replaced when given)."""
     at = at or timezone.now()
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         if not can(actor, "applications.edit_application", application):
             raise PermissionDenied
         if application.state not in (S.DRAFT, S.RETURNED):
@@ -197,11 +199,11 @@ def application_transition(
     data = data or {}
     at = at or timezone.now()
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         if not can(actor, f"applications.{name}", application):
             raise PermissionDenied
         require_state(application, name)
-        _gates().check(application, name, data=data, at=at)
+        gates.check(application, name, data=data, at=at)
         handler = _HANDLERS[name]
         handler(application, actor=actor, data=data, at=at)
     return application
@@ -214,11 +216,11 @@ def application_permits_granted(*, application_id: int, actor, at: datetime | No
     """
     at = at or timezone.now()
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         require_state(application, "permits_granted")
         _run(application, "permits_granted", actor=actor, at=at)
         _finish(application, "approval", at=at, actor=actor)
-        if not _clocks().clock_running(application, "construction"):
+        if not clocks.clock_running(application, "construction"):
             # Already running when the road-excavation permit was granted (在取得占、掘路许可后).
             _start(application, "construction", at=at, actor=actor)
     return application
@@ -230,10 +232,10 @@ def application_permit_refused(
     """A permit refused: the case goes back to ``designing`` with the reason."""
     at = at or timezone.now()
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         require_state(application, "permit_refused")
         _run(application, "permit_refused", actor=actor, at=at, reason=reason)
-        _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason, stage="approval")
+        clocks.clock_cancel(subject=application, at=at, actor=actor, reason=reason, stage="approval")
         _start(application, "design", at=at, actor=actor)
     return application
 
@@ -242,17 +244,17 @@ def application_resume(*, application_id: int, actor, at: datetime | None = None
     """Restart the clocks when the customer has acted."""
     at = at or timezone.now()
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         if not can(actor, "applications.resume_clock", application):
             raise PermissionDenied
         if application.paused_at is None or application.state == S.RETURNED:
             # A returned case resumes by being resubmitted.
             raise TransitionNotAllowed(_("计时未暂停。"))
-        _resume(application, actor=actor, at=at)
+        case_resume(application, actor=actor, at=at)
         entry = AuditEntry.record(
             application, actor=actor, name="resume", from_state=application.state, at=at
         )
-        _notify_customer(application, entry)
+        notify_customer(application, entry)
     return application
 
 
@@ -270,9 +272,7 @@ def _submit(application, *, actor, data, at):
         application.documents.set([*keep, *docs])
     if data.get("commitment") is True:
         # 一证受理: the identity proof alone, the rest promised under a signed 告知承诺.
-        _promises().commitment_sign(
-            application, actor=actor, at=at, request_address=data.get("request_address")
-        )
+        commitment_sign(application, actor=actor, at=at, request_address=data.get("request_address"))
     missing = application.unpromised_missing(timezone.localdate(at))
     if missing:
         labels = enumeration(DocumentKind(k).label for k in missing)
@@ -293,7 +293,7 @@ def _submit(application, *, actor, data, at):
         application.number = application.number or _next_number(at)
         application.submitted_at = at
         application.policy_date = timezone.localdate(at)
-        _decide_zero_investment(application)
+        decide_zero_investment(application)
     application.notice = []
     try:
         with transaction.atomic():
@@ -308,9 +308,8 @@ def _submit(application, *, actor, data, at):
         # Lost a race against the same applicant and address submitted at the same moment.
         v.refuse_duplicate_submission(application)
         raise
-    clocks = _clocks()
     if resubmission:
-        _resume(application, actor=actor, at=at)
+        case_resume(application, actor=actor, at=at)
     else:
         clocks.overall_start(
             subject=application, facts=application.case_facts(), policy_date=application.policy_date, at=at
@@ -337,12 +336,10 @@ def _return_for_materials(application, *, actor, data, at):
         data={"missing": items, "note": note},
     )
     _finish(application, "accept", at=at, actor=actor)
-    _clocks().clock_pause(
-        subject=application, reason=str(_("退回补正：等待客户补齐资料")), actor=actor, at=at
-    )
+    clocks.clock_pause(subject=application, reason=str(_("退回补正：等待客户补齐资料")), actor=actor, at=at)
     application.paused_at = at
     application.save(update_fields=["paused_at"])
-    _pauses().pause_open_automatic(application, reason_code="one_time_notice", actor=actor, at=at, note=note)
+    pause_open_automatic(application, reason_code="one_time_notice", actor=actor, at=at, note=note)
 
 
 def _clean_notice(data) -> list[dict]:
@@ -442,7 +439,6 @@ def _reply_plan(application, *, actor, data, at):
             "customer_cost": None if application.customer_cost is None else str(application.customer_cost),
         },
     )
-    clocks = _clocks()
     _finish(application, "plan_reply", at=at, actor=actor)
     clocks.overall_update(subject=application, facts=application.case_facts())
     _start(application, "design" if external else "installation", at=at, actor=actor)
@@ -487,7 +483,7 @@ def _connect(application, *, actor, data, at):
     application.closed_at = at
     _run(application, "connect", actor=actor, at=at, data={"meter_number": meter})
     _finish(application, "installation", at=at, actor=actor)
-    _clocks().overall_finish(subject=application, at=at)
+    clocks.overall_finish(subject=application, at=at)
 
 
 def _close(name):
@@ -499,10 +495,10 @@ def _close(name):
         application.closed_at = at
         application.paused_at = None
         _run(application, name, actor=actor, at=at, reason=reason)
-        _pauses().pause_end(application, actor=actor, at=at)
+        pause_end(application, actor=actor, at=at)
         if submitted:
             permit_stage().withdraw(application=application, actor=actor, at=at, reason=reason or name)
-            _clocks().clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
+            clocks.clock_cancel(subject=application, at=at, actor=actor, reason=reason or name)
 
     return handler
 
@@ -521,18 +517,6 @@ _HANDLERS = {
 
 
 # Helpers -----------------------------------------------------------------------------------------------
-def _clocks():
-    from deadlines import clocks
-
-    return clocks
-
-
-def _locked(application_id) -> Application:
-    application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
-    bind_case(application)
-    return application
-
-
 def _run(application, name, *, actor, at, reason="", data=None):
     """Run the declared transition, save, audit and notify: the one place a state changes."""
     if (
@@ -541,7 +525,7 @@ def _run(application, name, *, actor, at, reason="", data=None):
         and application.state != S.RETURNED
     ):
         # Staff moving a case on means the wait on the customer is over.
-        _resume(application, actor=actor, at=at)
+        case_resume(application, actor=actor, at=at)
     from_state = application.state
     getattr(application, name)()
     try:
@@ -551,47 +535,12 @@ def _run(application, name, *, actor, at, reason="", data=None):
     entry = AuditEntry.record(
         application, actor=actor, name=name, from_state=from_state, at=at, reason=reason, data=data or {}
     )
-    _notify_customer(application, entry)
+    notify_customer(application, entry)
     return entry
 
 
-def _notify_customer(application, entry: AuditEntry):
-    step = BY_NAME.get(entry.transition)
-    message = step.message if step is not None else None
-    if message is None:
-        return
-    from deadlines.notifications import notify
-
-    number = application.number or str(application)
-    body = entry.reason or ""
-    if entry.transition == "return_for_materials":
-        # The one-time notice 一次性告知: every item in one message.
-        lines = [
-            f"{i}. {DocumentKind(item['kind']).label}" + (f"：{item['reason']}" if item["reason"] else "")
-            for i, item in enumerate(application.notice, start=1)
-        ]
-        body = "\n".join([*lines, body]).strip()
-    notify(
-        recipients=[application.customer],
-        kind="application",
-        title=str(message % {"number": number}),
-        body=body,
-        url=case_url(application),
-        subject=application,
-        dedupe_key=f"application:{application.pk}:audit:{entry.pk}",
-    )
-
-
-def case_url(application) -> str:
-    """Where a person follows the case: its portal page once that exists, else its application form."""
-    try:
-        return reverse("applications:detail", kwargs={"pk": application.pk})
-    except NoReverseMatch:
-        return reverse("applications:form", kwargs={"pk": application.pk})
-
-
 def _start(application, stage, *, at, actor):
-    _clocks().clock_start(
+    clocks.clock_start(
         subject=application,
         stage=stage,
         facts=application.case_facts(),
@@ -602,51 +551,7 @@ def _start(application, stage, *, at, actor):
 
 
 def _finish(application, stage, *, at, actor):
-    _clocks().clock_finish(subject=application, stage=stage, at=at, actor=actor)
-
-
-def _resume(application, *, actor, at):
-    # A permit returned to the applicant for correction keeps its clock paused until resubmitted.
-    keep = permit_stage().in_correction(application)
-    try:
-        _clocks().clock_resume(subject=application, actor=actor, at=at, keep_paused=keep)
-    except _clocks().ClockNotPaused:
-        if not keep:
-            raise
-    application.paused_at = None
-    application.save(update_fields=["paused_at"])
-    _pauses().pause_end(application, actor=actor, at=at)
-
-
-def _pauses():
-    from . import pause_services
-
-    return pause_services
-
-
-def _promises():
-    from . import promise_services
-
-    return promise_services
-
-
-def _gates():
-    from . import gates
-
-    return gates
-
-
-def _decide_zero_investment(application):
-    """三零服务: LV small/micro up to the policy threshold pays nothing (recorded as cost 0)."""
-    threshold = v.policy_parameter("zero_investment_max_kva", on=application.policy_date)
-    zero = (
-        application.voltage == Voltage.LOW
-        and application.applicant_type == ApplicantType.SMALL_MICRO
-        and application.total_capacity_kva <= threshold  # 用电总容量 (增容: existing + added)
-    )
-    application.zero_investment = zero
-    if zero:
-        application.customer_cost = Decimal("0")
+    clocks.clock_finish(subject=application, stage=stage, at=at, actor=actor)
 
 
 def _next_number(at) -> str:
@@ -687,8 +592,6 @@ def drafts_expire(*, at: datetime | None = None) -> dict:
     due = _drafts_with_last_change().filter(
         changed_at__gt=expire_before, changed_at__lte=at - timedelta(days=expiry_days - warning_days)
     )
-    from deadlines.notifications import notify
-
     for application in due.select_related("customer"):
         ends = timezone.localtime(application.changed_at + timedelta(days=expiry_days))
         with transaction.atomic():
@@ -719,7 +622,7 @@ def application_expire_draft(*, application_id: int, at: datetime | None = None)
     at = at or timezone.now()
     expiry_days = int(v.policy_parameter("draft_expiry_days", on=timezone.localdate(at)))
     with transaction.atomic():
-        application = _locked(application_id)
+        application = locked(application_id)
         changed_at = (
             _drafts_with_last_change().filter(pk=application_id).values_list("changed_at", flat=True).first()
         )

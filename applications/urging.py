@@ -10,9 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 
+from accounts.models import Organisation, RoleCode, User
 from accounts.permissions import can
+from deadlines.calendar import local_date
+from deadlines.notifications import notify
 
+from .casework import case_url, locked
 from .models import ApplicationState, AuditEntry
+from .pause_services import running_stage
 
 URGED_MESSAGE = _("客户催办：用电申请 %(number)s（第 %(n)s 次），当前环节“%(stage)s”。")
 
@@ -21,16 +26,9 @@ def application_urge(*, application_id: int, actor, at: datetime | None = None) 
     """Record one 催办 and tell who must act; returns how many times the case has been pressed. Raises
     PermissionDenied (not the case's customer) and TransitionNotAllowed (not being worked, or pressed
     already this working day)."""
-    from accounts.models import Organisation, RoleCode, User
-    from deadlines.calendar import local_date
-    from deadlines.notifications import notify
-
-    from . import services
-    from .pause_services import running_stage
-
     at = at or timezone.now()
     with transaction.atomic():
-        application = services._locked(application_id)
+        application = locked(application_id)
         if not can(actor, "applications.urge", application):
             raise PermissionDenied
         if (
@@ -69,7 +67,7 @@ def application_urge(*, application_id: int, actor, at: datetime | None = None) 
             recipients=recipients,
             kind="urge",
             title=str(URGED_MESSAGE % {"number": application.number, "n": n, "stage": stage}),
-            url=services.case_url(application),
+            url=case_url(application),
             subject=application,
             dedupe_key=f"urge:{application.pk}:{n}",
             at=at,
