@@ -13,6 +13,7 @@ from accounts.masking import mask_id_number, mask_phone
 from accounts.models import RoleCode
 from accounts.permissions import can
 from deadlines import selectors as deadline_selectors
+from deadlines.clocks import clocks_for
 from deadlines.models import StageClock
 
 from .models import Application, ApplicationState, Document, timeline  # noqa: F401 (re-exported)
@@ -145,10 +146,10 @@ def with_current_stage(qs: QuerySet[Application]) -> QuerySet[Application]:
 def attach_current_stage(applications: list[Application]) -> list[Application]:
     """Set ``current_stage``, ``current_due_at`` and ``current_level`` on a page of cases in one query
     (``deadlines.selectors.current_stages``)."""
-    from deadlines.selectors import current_stages
-
     running = (
-        current_stages(application_content_type().pk, [a.pk for a in applications]) if applications else {}
+        deadline_selectors.current_stages(application_content_type().pk, [a.pk for a in applications])
+        if applications
+        else {}
     )
     for application in applications:
         clock = running.get(application.pk)
@@ -179,8 +180,6 @@ def documents_visible_to(user) -> QuerySet[Document]:
 
 def stages_of(application: Application) -> list:
     """The case's stage clocks (``deadlines.clocks.clocks_for``), the overall clock included."""
-    from deadlines.clocks import clocks_for
-
     return list(clocks_for(application))
 
 

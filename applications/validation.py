@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_credit_code, validate_mobile, validate_resident_id
+from deadlines.policy import policy_in_force
 
 from .models import (
     APPLICATION_FIELDS,
@@ -66,8 +67,6 @@ def policy_parameter(name: str, on=None):
     """A numeric parameter of the policy in force on ``on``, as a Decimal: a field of the policy document
     (``deadlines.policy``), else the latest ``PolicyParameter`` row of that code effective on ``on``.
     Raises KeyError when neither has it."""
-    from deadlines.policy import policy_in_force
-
     on = on or timezone.localdate()
     value = getattr(policy_in_force(on), name, None)
     if value is None:

@@ -158,8 +158,6 @@ def _task_create(application, *, kind, round_, actor, at, green_owner="") -> App
 def _joint_clock_start(application, stage, *, at, actor, unit=None, by_unit=True):
     """Start a joint step's clock: one unit's (``by_unit``), or the step's own. A policy without rows for
     the step times only the permit as a whole."""
-    from deadlines import clocks
-
     facts, policy_date = application.case_facts(), application.policy_date
     try:
         if by_unit:
@@ -181,8 +179,6 @@ def _joint_clock_start(application, stage, *, at, actor, unit=None, by_unit=True
 
 
 def _joint_clock_finish(application, stage, *, at, actor, unit=None, by_unit=True):
-    from deadlines import clocks
-
     try:
         if by_unit:
             clocks.part_clock_finish(
@@ -313,8 +309,6 @@ def _grant(task, application, *, actor, data, at):
 def _construction_start(application, *, actor, at):
     """外线施工 starts when the road-excavation permit is granted (在取得占、掘路许可后10个工作日内), even
     while other permits are still worked; the case itself moves on when every permit is granted."""
-    from deadlines import clocks
-
     if not clocks.clock_running(application, "construction"):
         clocks.clock_start(
             subject=application,
@@ -331,8 +325,6 @@ def _refuse(task, application, *, actor, data, at):
     task.decision_reason = reason
     _run(task, "refuse", actor=actor, at=at, reason=reason)
     _finish_clock(task, application, actor=actor, at=at)
-    from deadlines import clocks
-
     # Back to design: the refused permit's joint steps and a construction started early stop.
     clocks.clock_cancel(
         subject=application,
