@@ -9,6 +9,8 @@ from django.urls import include, path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from applications.models import Application
+
 BODY = {"status": "ok", "service": "hhht-power"}
 
 
@@ -23,8 +25,6 @@ class Authenticated(APIView):
 
 class OneQuery(APIView):
     def get(self, request, pk):
-        from applications.models import Application
-
         row = Application.objects.filter(pk=pk).values("id", "number", "state").first()
         if row is None:
             raise Http404

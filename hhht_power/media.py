@@ -18,15 +18,14 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 
-def save_with_file(instance, content, *, field: str = "file", name: str = "upload") -> None:
-    """Store ``content`` in ``instance``'s file ``field`` and save the row; when the row cannot be saved
-    the stored file is removed again, so a failed upload leaves no file behind."""
-    stored = getattr(instance, field)
-    stored.save(name, content, save=False)
+def save_with_file(instance, content) -> None:
+    """Store ``content`` in ``instance.file`` and save the row; when the row cannot be saved the stored
+    file is removed again, so a failed upload leaves no file behind."""
+    instance.file.save("upload", content, save=False)
     try:
         instance.save()
     except Exception:
-        stored.delete(save=False)
+        instance.file.delete(save=False)
         raise
 
 
